@@ -1,0 +1,152 @@
+/* api_products.c - GET /api/products[?category=] and GET /api/products/{id}.
+ *
+ * The listing is cached in Redis as the exact response bytes; its ETag is a
+ * hash of those bytes, so a client revalidating gets 304 without a body. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "cache.h"
+#include "json.h"
+#include "log.h"
+#include "product.h"
+
+#define CATEGORY_MAX 50
+
+static cJSON *product_to_json(const struct product *p)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL ||
+	    !cJSON_AddNumberToObject(o, "id", (double)p->id) ||
+	    !cJSON_AddStringToObject(o, "name", p->name) ||
+	    !cJSON_AddStringToObject(o, "description", p->description) ||
+	    !cJSON_AddStringToObject(o, "category", p->category) ||
+	    !json_add_money(o, "price", p->price_cents) ||
+	    !cJSON_AddNumberToObject(o, "stock", (double)p->stock)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Renders the listing from PostgreSQL. malloc'd JSON, or NULL (db down or
+ * out of memory; *db_down tells which). */
+static char *listing_from_db(struct app *app, const char *category, size_t *len, int *db_down)
+{
+	struct product_list list;
+	cJSON *arr;
+	char *text = NULL;
+
+	*db_down = product_list_active(app->db, category, &list) < 0;
+	if (*db_down)
+		return NULL;
+	arr = cJSON_CreateArray();
+	for (size_t i = 0; arr && i < list.n; i++) {
+		cJSON *o = product_to_json(&list.items[i]);
+
+		if (o == NULL) {
+			cJSON_Delete(arr);
+			arr = NULL;
+			break;
+		}
+		cJSON_AddItemToArray(arr, o);
+	}
+	if (arr)
+		text = json_print(arr, len);
+	cJSON_Delete(arr);
+	product_list_release(&list);
+	return text;
+}
+
+/* Strong validator: FNV-1a 64 of the exact bytes, quoted. */
+static void etag_of(const char *body, size_t len, char out[24])
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)body[i];
+		h *= 1099511628211ULL;
+	}
+	snprintf(out, 24, "\"%016llx\"", (unsigned long long)h);
+}
+
+static int etag_matches(const char *if_none_match, const char *etag)
+{
+	if (if_none_match == NULL)
+		return 0;
+	return strcmp(if_none_match, "*") == 0 || strstr(if_none_match, etag) != NULL;
+}
+
+void api_products_list(struct app *app, const struct request *req, struct response *res,
+		       const struct route_args *args)
+{
+	char category[CATEGORY_MAX * 4 + 1] = "", etag[24];
+	char *body = NULL;
+	size_t len = 0;
+	int hit = 0, db_down = 0;
+
+	(void)args;
+	if (request_query(req, "category", category, sizeof(category)) < 0) {
+		response_error(res, 400, "invalid_query", "category",
+			       "The category filter is malformed or too long.");
+		return;
+	}
+	if (app->cfg->cache_ttl > 0)
+		hit = cache_listing_get(app->cache, category, &body, &len) == 1;
+	if (!hit) {
+		body = listing_from_db(app, category, &len, &db_down);
+		if (body == NULL) {
+			if (db_down)
+				api_unavailable(res, "postgres");
+			else
+				response_error(res, 500, "internal", NULL, "Out of memory.");
+			return;
+		}
+		if (app->cfg->cache_ttl > 0)
+			cache_listing_put(app->cache, category, body, len, app->cfg->cache_ttl);
+	}
+	etag_of(body, len, etag);
+	response_header(res, "X-Cache", hit ? "HIT" : "MISS");
+	response_header(res, "ETag", etag);
+	response_header(res, "Cache-Control", "no-cache");
+	if (etag_matches(request_param(req, "HTTP_IF_NONE_MATCH"), etag)) {
+		free(body);
+		res->status = 304;
+		return;
+	}
+	response_json(res, 200, body, len);
+}
+
+void api_products_get(struct app *app, const struct request *req, struct response *res,
+		      const struct route_args *args)
+{
+	struct product_list list;
+	cJSON *o;
+	char *text;
+	size_t len;
+	int rc;
+
+	(void)req;
+	rc = product_get(app->db, args->id[0], &list);
+	if (rc < 0) {
+		api_unavailable(res, "postgres");
+		return;
+	}
+	if (rc == 0 || !list.items[0].active) {
+		product_list_release(&list);
+		response_error(res, 404, "not_found", NULL, "There is no such product.");
+		return;
+	}
+	o = product_to_json(&list.items[0]);
+	product_list_release(&list);
+	text = o ? json_print(o, &len) : NULL;
+	cJSON_Delete(o);
+	if (text == NULL) {
+		response_error(res, 500, "internal", NULL, "Out of memory.");
+		return;
+	}
+	response_json(res, 200, text, len);
+}

@@ -1,0 +1,52 @@
+/* app.c - the per-process context handlers share. */
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "cache.h"
+#include "db.h"
+#include "log.h"
+#include "mq.h"
+
+int app_init(struct app *app, const struct config *cfg)
+{
+	char err[256];
+
+	memset(app, 0, sizeof(*app));
+	app->cfg = cfg;
+	app->db = db_new(cfg->database_url, "bakery-api", cfg->connect_timeout_ms);
+	if (app->db == NULL) {
+		log_error("out of memory");
+		return -1;
+	}
+	app->cache = cache_new(cfg->redis_url, cfg->connect_timeout_ms, err, sizeof(err));
+	if (app->cache == NULL)
+		goto fail;
+	app->mq = mq_new(cfg->amqp_url, cfg->connect_timeout_ms, cfg->max_deliveries,
+			 err, sizeof(err));
+	if (app->mq == NULL)
+		goto fail;
+	return 0;
+fail:
+	log_error("%s", err);
+	app_release(app);
+	return -1;
+}
+
+void app_release(struct app *app)
+{
+	db_free(app->db);
+	cache_free(app->cache);
+	mq_free(app->mq);
+	memset(app, 0, sizeof(*app));
+}
+
+void api_unavailable(struct response *res, const char *service)
+{
+	char msg[128];
+
+	snprintf(msg, sizeof(msg), "The service is temporarily unavailable (%s is down); "
+		 "please try again shortly.", service);
+	response_header(res, "Retry-After", "2");
+	response_error(res, 503, "service_unavailable", NULL, msg);
+}

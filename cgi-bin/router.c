@@ -1,0 +1,149 @@
+/* router.c - the one route table, and the checks every route shares.
+ *
+ * A row is method, path pattern, handler and flags. The dispatcher finds the
+ * rows whose pattern matches; if none has the request's method it answers
+ * 405 with Allow listing those that do; flags (JSON body) are checked here
+ * once so handlers only see requests they can serve. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "app.h"
+#include "log.h"
+
+enum {
+	ROUTE_JSON = 1 << 0, /* requires a JSON request body */
+};
+
+struct route {
+	const char *method;
+	const char *pattern; /* literal segments and {id} */
+	route_handler *handler;
+	unsigned flags;
+};
+
+static const struct route routes[] = {
+	{ "GET", "/api/health", api_health, 0 },
+	{ "GET", "/api/products", api_products_list, 0 },
+	{ "GET", "/api/products/{id}", api_products_get, 0 },
+	/* Seed-000 paths without the prefix; nginx forwards them here. */
+	{ "GET", "/products", api_products_list, 0 },
+};
+
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* Parses a path segment of 1..18 digits into a positive id. */
+static int parse_id(const char *s, size_t len, long long *out)
+{
+	long long v = 0;
+
+	if (len == 0 || len > 18)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (v <= 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Matches path against pattern segment by segment, collecting ids. */
+static int route_match(const char *pattern, const char *path, struct route_args *args)
+{
+	args->nids = 0;
+	while (*pattern && *path) {
+		size_t plen = strcspn(pattern + 1, "/") + 1;
+		size_t slen = strcspn(path + 1, "/") + 1;
+
+		if (pattern[0] != '/' || path[0] != '/')
+			return 0;
+		if (strncmp(pattern, "/{id}", plen) == 0 && plen == 5) {
+			if (args->nids == ROUTE_MAX_IDS ||
+			    parse_id(path + 1, slen - 1, &args->id[args->nids]) < 0)
+				return 0;
+			args->nids++;
+		} else if (plen != slen || strncmp(pattern, path, plen) != 0) {
+			return 0;
+		}
+		pattern += plen;
+		path += slen;
+	}
+	/* A trailing slash is tolerated: /api/products/ is /api/products. */
+	return *pattern == '\0' && (*path == '\0' || strcmp(path, "/") == 0);
+}
+
+static int method_is(const struct route *r, const char *method)
+{
+	return strcmp(r->method, method) == 0 ||
+	       (strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0);
+}
+
+static int is_json(const char *content_type)
+{
+	size_t len = strlen("application/json");
+
+	if (content_type == NULL || strncasecmp(content_type, "application/json", len) != 0)
+		return 0;
+	return content_type[len] == '\0' || content_type[len] == ';' || content_type[len] == ' ';
+}
+
+/* Answers 405 with every method the path does support. */
+static void method_not_allowed(const struct request *req, struct response *res)
+{
+	char allow[128] = "";
+	struct route_args args;
+
+	for (size_t i = 0; i < NROUTES; i++) {
+		if (!route_match(routes[i].pattern, req->path, &args) ||
+		    strstr(allow, routes[i].method))
+			continue;
+		if (allow[0])
+			strncat(allow, ", ", sizeof(allow) - strlen(allow) - 1);
+		strncat(allow, routes[i].method, sizeof(allow) - strlen(allow) - 1);
+		if (strcmp(routes[i].method, "GET") == 0)
+			strncat(allow, ", HEAD", sizeof(allow) - strlen(allow) - 1);
+	}
+	response_header(res, "Allow", allow);
+	response_error(res, 405, "method_not_allowed", NULL,
+		       "This method is not allowed here; see the Allow header.");
+}
+
+/* Checks the route's flags; 0 when the handler may run, -1 with res filled. */
+static int route_admit(const struct route *r, const struct request *req, struct response *res)
+{
+	if (req->body_too_large) {
+		response_error(res, 413, "body_too_large", NULL,
+			       "The request body is larger than 64 KiB.");
+		return -1;
+	}
+	if ((r->flags & ROUTE_JSON) && !is_json(request_param(req, "CONTENT_TYPE"))) {
+		response_error(res, 415, "unsupported_media_type", NULL,
+			       "The request body must be JSON (Content-Type: application/json).");
+		return -1;
+	}
+	return 0;
+}
+
+void router_dispatch(struct app *app, const struct request *req, struct response *res)
+{
+	struct route_args args;
+	int path_known = 0;
+
+	for (size_t i = 0; i < NROUTES; i++) {
+		if (!route_match(routes[i].pattern, req->path, &args))
+			continue;
+		path_known = 1;
+		if (!method_is(&routes[i], req->method))
+			continue;
+		if (route_admit(&routes[i], req, res) == 0)
+			routes[i].handler(app, req, res, &args);
+		return;
+	}
+	if (path_known)
+		method_not_allowed(req, res);
+	else
+		response_error(res, 404, "not_found", NULL, "There is no such resource.");
+}

@@ -1,0 +1,283 @@
+/* cache.c - Redis connection and the product listing keys.
+ *
+ * All listings live in one hash (field = category, "*" for all), so one DEL
+ * invalidates every variant. A dead Redis is retried at most once per
+ * second: between attempts callers get "down" at no cost. */
+#include "cache.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "log.h"
+
+#define CACHE_RETRY_INTERVAL_MS 1000
+#define LISTING_KEY "bakery:products:v1"
+#define LOCK_PREFIX "bakery:products:v1:lock:"
+
+struct cache {
+	redisContext *ctx;
+	char host[256];
+	char path[256];
+	char password[128];
+	int port;
+	int db;
+	int timeout_ms;
+	long long next_try_ms;
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int parse_tcp_url(struct cache *c, const char *rest, char *err, size_t errlen)
+{
+	const char *at = strrchr(rest, '@');
+	const char *hostpart = at ? at + 1 : rest;
+	size_t hlen = strcspn(hostpart, ":/");
+	const char *p = hostpart + hlen;
+
+	if (at) {
+		const char *pw = memchr(rest, ':', (size_t)(at - rest));
+
+		pw = pw ? pw + 1 : rest;
+		snprintf(c->password, sizeof(c->password), "%.*s", (int)(at - pw), pw);
+	}
+	if (hlen == 0 || hlen >= sizeof(c->host)) {
+		snprintf(err, errlen, "REDIS_URL has no host");
+		return -1;
+	}
+	memcpy(c->host, hostpart, hlen);
+	c->host[hlen] = '\0';
+	c->port = 6379;
+	if (*p == ':') {
+		char *end;
+		long port = strtol(p + 1, &end, 10);
+
+		if (end == p + 1 || port < 1 || port > 65535) {
+			snprintf(err, errlen, "REDIS_URL has a bad port");
+			return -1;
+		}
+		c->port = (int)port;
+		p = end;
+	}
+	if (*p == '/' && p[1]) {
+		char *end;
+		long db = strtol(p + 1, &end, 10);
+
+		if (*end || db < 0 || db > 255) {
+			snprintf(err, errlen, "REDIS_URL has a bad database number");
+			return -1;
+		}
+		c->db = (int)db;
+	} else if (*p && strcmp(p, "/") != 0) {
+		snprintf(err, errlen, "REDIS_URL is not redis://host:port/db");
+		return -1;
+	}
+	return 0;
+}
+
+struct cache *cache_new(const char *url, int timeout_ms, char *err, size_t errlen)
+{
+	struct cache *c = calloc(1, sizeof(*c));
+	int rc = -1;
+
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->timeout_ms = timeout_ms;
+	if (strncmp(url, "unix:", 5) == 0 && strlen(url + 5) < sizeof(c->path) && url[5]) {
+		snprintf(c->path, sizeof(c->path), "%s", url + 5);
+		rc = 0;
+	} else if (strncmp(url, "redis://", 8) == 0) {
+		rc = parse_tcp_url(c, url + 8, err, errlen);
+	} else {
+		snprintf(err, errlen, "REDIS_URL must start with redis:// or unix:");
+	}
+	if (rc < 0) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void cache_free(struct cache *c)
+{
+	if (c == NULL)
+		return;
+	if (c->ctx)
+		redisFree(c->ctx);
+	free(c);
+}
+
+static void cache_drop(struct cache *c, const char *why)
+{
+	log_warn("redis unavailable: %s", why);
+	redisFree(c->ctx);
+	c->ctx = NULL;
+}
+
+/* Runs one command on a connected context; drops it on an I/O error. */
+static redisReply *cache_command(struct cache *c, int argc, const char **argv, const size_t *lens)
+{
+	redisReply *r = redisCommandArgv(c->ctx, argc, argv, lens);
+
+	if (r == NULL) {
+		cache_drop(c, c->ctx->errstr);
+		return NULL;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		log_error("redis %s: %s", argv[0], r->str);
+		freeReplyObject(r);
+		return NULL;
+	}
+	return r;
+}
+
+static int cache_connect(struct cache *c)
+{
+	struct timeval tv = { c->timeout_ms / 1000, (c->timeout_ms % 1000) * 1000 };
+	long long now;
+
+	if (c->ctx)
+		return 0;
+	now = now_ms();
+	if (now < c->next_try_ms)
+		return -1;
+	c->next_try_ms = now + CACHE_RETRY_INTERVAL_MS;
+	c->ctx = c->path[0] ? redisConnectUnixWithTimeout(c->path, tv)
+			    : redisConnectWithTimeout(c->host, c->port, tv);
+	if (c->ctx == NULL || c->ctx->err) {
+		if (c->ctx)
+			cache_drop(c, c->ctx->errstr);
+		return -1;
+	}
+	if (redisSetTimeout(c->ctx, tv) != REDIS_OK) {
+		cache_drop(c, "cannot set timeout");
+		return -1;
+	}
+	if (c->password[0]) {
+		const char *argv[] = { "AUTH", c->password };
+		redisReply *r = cache_command(c, 2, argv, NULL);
+
+		if (r == NULL)
+			return -1;
+		freeReplyObject(r);
+	}
+	if (c->db) {
+		char db[8];
+		const char *argv[] = { "SELECT", db };
+		redisReply *r;
+
+		snprintf(db, sizeof(db), "%d", c->db);
+		r = cache_command(c, 2, argv, NULL);
+		if (r == NULL)
+			return -1;
+		freeReplyObject(r);
+	}
+	return 0;
+}
+
+/* Connects if needed and runs one command. NULL when Redis is down. */
+static redisReply *cache_run(struct cache *c, int argc, const char **argv, const size_t *lens)
+{
+	if (cache_connect(c) < 0)
+		return NULL;
+	return cache_command(c, argc, argv, lens);
+}
+
+int cache_ping(struct cache *c)
+{
+	const char *argv[] = { "PING" };
+	redisReply *r = cache_run(c, 1, argv, NULL);
+	int ok = r && r->type == REDIS_REPLY_STATUS;
+
+	freeReplyObject(r);
+	return ok ? 0 : -1;
+}
+
+static const char *field_of(const char *category)
+{
+	return category[0] ? category : "*";
+}
+
+int cache_listing_get(struct cache *c, const char *category, char **body, size_t *len)
+{
+	const char *argv[] = { "HGET", LISTING_KEY, field_of(category) };
+	redisReply *r = cache_run(c, 3, argv, NULL);
+	int rc = 0;
+
+	if (r == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_STRING) {
+		*body = malloc(r->len + 1);
+		if (*body == NULL) {
+			rc = -1;
+		} else {
+			memcpy(*body, r->str, r->len);
+			(*body)[r->len] = '\0';
+			*len = r->len;
+			rc = 1;
+		}
+	}
+	freeReplyObject(r);
+	return rc;
+}
+
+int cache_listing_put(struct cache *c, const char *category, const char *body,
+		      size_t len, int ttl)
+{
+	const char *field = field_of(category);
+	const char *hset[] = { "HSET", LISTING_KEY, field, body };
+	size_t hlens[] = { 4, strlen(LISTING_KEY), strlen(field), len };
+	char ttl_s[16];
+	const char *expire[] = { "EXPIRE", LISTING_KEY, ttl_s, "NX" };
+	redisReply *r;
+
+	snprintf(ttl_s, sizeof(ttl_s), "%d", ttl);
+	r = cache_run(c, 4, hset, hlens);
+	if (r == NULL)
+		return -1;
+	freeReplyObject(r);
+	r = cache_run(c, 4, expire, NULL);
+	if (r == NULL)
+		return -1;
+	freeReplyObject(r);
+	return 0;
+}
+
+int cache_listing_lock(struct cache *c, const char *category, int ttl_ms)
+{
+	char key[128], ms[16];
+	const char *argv[] = { "SET", key, "1", "NX", "PX", ms };
+	redisReply *r;
+	int held;
+
+	snprintf(key, sizeof(key), LOCK_PREFIX "%s", field_of(category));
+	snprintf(ms, sizeof(ms), "%d", ttl_ms);
+	r = cache_run(c, 6, argv, NULL);
+	if (r == NULL)
+		return -1;
+	held = r->type == REDIS_REPLY_STATUS;
+	freeReplyObject(r);
+	return held;
+}
+
+int cache_listing_invalidate(struct cache *c)
+{
+	const char *argv[] = { "DEL", LISTING_KEY };
+	redisReply *r = cache_run(c, 2, argv, NULL);
+
+	if (r == NULL)
+		return -1;
+	freeReplyObject(r);
+	return 0;
+}

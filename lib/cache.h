@@ -1,0 +1,36 @@
+/* cache.h - the product listing cache in Redis. An optimisation only: every
+ * failure here means "not cached", never an error for the caller. Keys are
+ * built only in cache.c. */
+#ifndef BAKERY_CACHE_H
+#define BAKERY_CACHE_H
+
+#include <stddef.h>
+
+struct cache;
+
+/* Parses url (redis://[:password@]host[:port][/db] or unix:/path); does not
+ * connect yet. NULL on a malformed url (message in err). Free with
+ * cache_free(). */
+struct cache *cache_new(const char *url, int timeout_ms, char *err, size_t errlen);
+void cache_free(struct cache *c);
+
+/* 0 when Redis answers PING. */
+int cache_ping(struct cache *c);
+
+/* The cached listing for category ("" = all). Returns 1 and a malloc'd copy
+ * in *body (caller frees) on a hit, 0 on a miss, -1 when Redis is down. */
+int cache_listing_get(struct cache *c, const char *category, char **body, size_t *len);
+
+/* Stores a listing; the whole listing set expires ttl seconds after its
+ * first entry was stored. 0 or -1. */
+int cache_listing_put(struct cache *c, const char *category, const char *body,
+		      size_t len, int ttl);
+
+/* Takes the refill lock for category for at most ttl_ms: 1 when this caller
+ * holds it, 0 when another does, -1 when Redis is down. */
+int cache_listing_lock(struct cache *c, const char *category, int ttl_ms);
+
+/* Drops every cached listing at once (after any product or stock change). */
+int cache_listing_invalidate(struct cache *c);
+
+#endif

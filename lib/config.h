@@ -1,0 +1,34 @@
+/* config.h - settings read once from the environment (SPEC §4). */
+#ifndef BAKERY_CONFIG_H
+#define BAKERY_CONFIG_H
+
+#include <stdio.h>
+
+#include "log.h"
+
+struct config {
+	const char *database_url;   /* libpq conninfo or URI; "" = PG* vars */
+	const char *redis_url;      /* redis://host:port/db or unix:/path */
+	const char *amqp_url;       /* amqp://user:pass@host:port/vhost */
+	const char *listen;         /* FastCGI socket path or host:port */
+	int processes;              /* responder pool size */
+	int cache_ttl;              /* product listing TTL, seconds */
+	int payment_delay_ms;       /* simulated payment time */
+	int connect_timeout_ms;     /* connect/IO timeout to backing services */
+	int session_ttl;            /* staff session lifetime, seconds */
+	int max_deliveries;         /* attempts before a message is dead-lettered */
+	int prefetch;               /* unacked messages per worker */
+	enum log_level log_level;
+};
+
+/* Reads every variable of the table. On a bad value writes one clear message
+ * to err and returns -1; the caller stops start-up. */
+int config_load(char *err, size_t errlen);
+
+/* The loaded configuration; valid after config_load() succeeded. */
+const struct config *config_get(void);
+
+/* Prints the table (name, value with secrets masked, default, help). */
+void config_print(FILE *out);
+
+#endif

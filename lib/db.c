@@ -1,0 +1,234 @@
+/* db.c - the process's PostgreSQL connection.
+ *
+ * Connections are opened after fork and kept. A lost connection is noticed
+ * on the next failing call, dropped, and reopened on the call after that,
+ * but no more than once per retry interval so a dead server costs each
+ * request one quick failure instead of a connect timeout. */
+#include "db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+#define DB_RETRY_INTERVAL_MS 500
+
+struct db {
+	PGconn *conn;
+	char *conninfo;
+	char *app_name;
+	int timeout_ms;
+	unsigned generation;   /* bumped on every new connection */
+	long long next_try_ms; /* earliest time of the next connect attempt */
+};
+
+/* Generations are unique in the process, so a statement prepared on one
+ * connection is never mistaken as prepared on another. */
+static unsigned db_generations;
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct db *db_new(const char *conninfo, const char *app_name, int timeout_ms)
+{
+	struct db *db = calloc(1, sizeof(*db));
+
+	if (db == NULL)
+		return NULL;
+	db->conninfo = strdup(conninfo);
+	db->app_name = strdup(app_name);
+	if (db->conninfo == NULL || db->app_name == NULL) {
+		db_free(db);
+		return NULL;
+	}
+	db->timeout_ms = timeout_ms;
+	return db;
+}
+
+void db_free(struct db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->conn)
+		PQfinish(db->conn);
+	free(db->conninfo);
+	free(db->app_name);
+	free(db);
+}
+
+static void db_drop(struct db *db)
+{
+	PQfinish(db->conn);
+	db->conn = NULL;
+}
+
+int db_connect(struct db *db)
+{
+	char timeout_s[16], user_timeout[16], options[64];
+	const char *keys[] = { "dbname", "application_name", "connect_timeout",
+			       "tcp_user_timeout", "keepalives_idle", "options", NULL };
+	const char *values[7];
+	long long now;
+
+	if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
+		return 0;
+	if (db->conn)
+		db_drop(db);
+	now = now_ms();
+	if (now < db->next_try_ms)
+		return -1;
+	db->next_try_ms = now + DB_RETRY_INTERVAL_MS;
+
+	/* connect_timeout is whole seconds, at least 2 per libpq. */
+	snprintf(timeout_s, sizeof(timeout_s), "%d", db->timeout_ms < 2000 ? 2 : db->timeout_ms / 1000);
+	snprintf(user_timeout, sizeof(user_timeout), "%d", db->timeout_ms);
+	snprintf(options, sizeof(options), "-c statement_timeout=%d", db->timeout_ms * 5);
+	values[0] = db->conninfo;
+	values[1] = db->app_name;
+	values[2] = timeout_s;
+	values[3] = user_timeout;
+	values[4] = "10";
+	values[5] = options;
+	values[6] = NULL;
+	/* expand_dbname: the URL/conninfo in dbname comes first, so the
+	 * later keywords here override only what it does not set. */
+	db->conn = PQconnectdbParams(keys, values, 1);
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+		log_warn("postgres connect failed: %s",
+			 db->conn ? PQerrorMessage(db->conn) : "out of memory");
+		if (db->conn)
+			db_drop(db);
+		return -1;
+	}
+	db->generation = ++db_generations;
+	log_debug("postgres connected");
+	return 0;
+}
+
+int db_ping(struct db *db)
+{
+	static struct db_stmt ping = { "db_ping", "SELECT 1", 0, 1, 0 };
+	PGresult *res = db_exec(db, &ping, NULL, NULL);
+
+	if (res == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+static int db_prepare(struct db *db, struct db_stmt *stmt)
+{
+	PGresult *res;
+	int ok;
+
+	if (stmt->prepared == db->generation)
+		return 0;
+	res = PQprepare(db->conn, stmt->name, stmt->sql, stmt->nparams, NULL);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok) {
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+		/* 42P05: already prepared on this connection by another handle. */
+		ok = state && strcmp(state, "42P05") == 0;
+		if (!ok)
+			log_error("postgres prepare %s failed: %s", stmt->name,
+				  PQerrorMessage(db->conn));
+	}
+	PQclear(res);
+	if (ok)
+		stmt->prepared = db->generation;
+	return ok ? 0 : -1;
+}
+
+/* One attempt; *lost is set when the connection died under the call. */
+static PGresult *db_exec_once(struct db *db, struct db_stmt *stmt,
+			      const char *const *params, char sqlstate[6], int *lost)
+{
+	PGresult *res;
+	ExecStatusType st;
+
+	*lost = 0;
+	if (db_connect(db) < 0)
+		return NULL;
+	if (db_prepare(db, stmt) < 0) {
+		*lost = PQstatus(db->conn) != CONNECTION_OK;
+		return NULL;
+	}
+	res = PQexecPrepared(db->conn, stmt->name, stmt->nparams, params, NULL, NULL, 0);
+	st = PQresultStatus(res);
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+		return res;
+	if (sqlstate) {
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+		snprintf(sqlstate, 6, "%s", state ? state : "");
+	}
+	*lost = PQstatus(db->conn) != CONNECTION_OK;
+	/* Constraint violations are the caller's business, not an error here. */
+	if (!(sqlstate && sqlstate[0] == '2' && sqlstate[1] == '3'))
+		log_error("postgres %s failed: %s", stmt->name, PQerrorMessage(db->conn));
+	PQclear(res);
+	return NULL;
+}
+
+PGresult *db_exec(struct db *db, struct db_stmt *stmt, const char *const *params,
+		  char sqlstate[6])
+{
+	PGresult *res;
+	int lost;
+
+	if (sqlstate)
+		sqlstate[0] = '\0';
+	res = db_exec_once(db, stmt, params, sqlstate, &lost);
+	if (res == NULL && lost) {
+		db_drop(db);
+		/* A read can be repeated on a fresh connection at once; a write
+		 * might have committed, so its caller decides. */
+		if (stmt->readonly) {
+			db->next_try_ms = 0;
+			res = db_exec_once(db, stmt, params, sqlstate, &lost);
+		}
+	}
+	return res;
+}
+
+static int db_command(struct db *db, const char *sql)
+{
+	PGresult *res;
+	int ok;
+
+	if (db_connect(db) < 0)
+		return -1;
+	res = PQexec(db->conn, sql);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		log_error("postgres %s failed: %s", sql, PQerrorMessage(db->conn));
+	PQclear(res);
+	if (!ok && PQstatus(db->conn) != CONNECTION_OK)
+		db_drop(db);
+	return ok ? 0 : -1;
+}
+
+int db_begin(struct db *db)
+{
+	return db_command(db, "BEGIN");
+}
+
+int db_commit(struct db *db)
+{
+	return db_command(db, "COMMIT");
+}
+
+void db_rollback(struct db *db)
+{
+	if (db->conn && PQstatus(db->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		db_command(db, "ROLLBACK");
+}
