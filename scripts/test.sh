@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# make test: start an isolated stack (its own ports and ./var/test), run every
+# test with prove, always tear the stack down, fail on any failure or on any
+# sanitizer report in the service logs.
+set -uo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+cd "$REPO"
+
+set -a
+# shellcheck source=test-stack.env
+. scripts/test-stack.env
+DATABASE_URL=postgresql://bakery@127.0.0.1:$BAKERY_PG_PORT/bakery
+REDIS_URL=redis://127.0.0.1:$BAKERY_REDIS_PORT/0
+AMQP_URL=amqp://bakery:bakery@127.0.0.1:$BAKERY_AMQP_PORT/bakery
+BAKERY_URL=http://127.0.0.1:$BAKERY_HTTP_PORT
+BAKERY_PAYMENT_DELAY_MS=${BAKERY_PAYMENT_DELAY_MS:-100}
+ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+set +a
+
+cleanup() {
+	scripts/stack.sh down >/dev/null 2>&1 || scripts/stack.sh down
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Every run starts from an empty stack: tests never depend on a previous run.
+scripts/stack.sh down >/dev/null 2>&1 || true
+rm -rf "$BAKERY_VAR"
+scripts/stack.sh up || exit 1
+
+mkdir -p t/out
+prove -r --timer t/
+rc=$?
+
+if grep -lE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$BAKERY_VAR"/log/*.log 2>/dev/null; then
+	echo "bakery: sanitizer reports in the logs above" >&2
+	grep -hE -A20 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$BAKERY_VAR"/log/*.log | head -80 >&2
+	rc=1
+fi
+exit $rc
