@@ -34,6 +34,8 @@ void router_dispatch(struct app *app, const struct request *req, struct response
 /* Handlers, one file per API area. */
 route_handler api_products_list, api_products_get;
 route_handler api_health;
+route_handler api_orders_create, api_orders_get, api_orders_cancel;
+route_handler api_order_seed_create, api_order_seed_get;
 
 /* Shared by handlers: a 503 naming the service that is down. */
 void api_unavailable(struct response *res, const char *service);

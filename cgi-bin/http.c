@@ -83,6 +83,7 @@ int request_init(struct request *req, FCGX_Request *fcgi, char **envp)
 	if (req->path_buf == NULL)
 		return -1;
 	req->path = req->path_buf;
+	log_debug("request %s %s", req->method, req->path);
 
 	cl = request_param(req, "CONTENT_LENGTH");
 	if (cl && *cl) {

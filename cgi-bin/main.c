@@ -51,10 +51,11 @@ static void handle(struct app *app, FCGX_Request *fcgi, char **envp)
 	struct response res;
 
 	response_init(&res);
-	if (request_init(&req, fcgi, envp) < 0)
+	if (request_init(&req, fcgi, envp) < 0) {
 		response_error(&res, 400, "bad_request", NULL, "The request could not be read.");
-	else
+	} else {
 		router_dispatch(app, &req, &res);
+	}
 	if (response_send(&res, &req) < 0)
 		log_warn("client went away before the response was sent");
 	response_release(&res);

@@ -26,8 +26,15 @@ static const struct route routes[] = {
 	{ "GET", "/api/health", api_health, 0 },
 	{ "GET", "/api/products", api_products_list, 0 },
 	{ "GET", "/api/products/{id}", api_products_get, 0 },
+	{ "POST", "/api/orders", api_orders_create, ROUTE_JSON },
+	{ "GET", "/api/orders/{id}", api_orders_get, 0 },
+	{ "POST", "/api/orders/{id}/cancel", api_orders_cancel, 0 },
+	{ "POST", "/api/order", api_order_seed_create, ROUTE_JSON },
+	{ "GET", "/api/order/{id}", api_order_seed_get, 0 },
 	/* Seed-000 paths without the prefix; nginx forwards them here. */
 	{ "GET", "/products", api_products_list, 0 },
+	{ "POST", "/order", api_order_seed_create, ROUTE_JSON },
+	{ "GET", "/order/{id}", api_order_seed_get, 0 },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

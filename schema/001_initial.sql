@@ -26,6 +26,9 @@ CREATE TABLE orders (
     -- Capability to read the customer's details and cancel: random, hex.
     access_token    text   NOT NULL UNIQUE,
     idempotency_key text   UNIQUE CHECK (length(idempotency_key) BETWEEN 1 AND 200),
+    -- Fingerprint of the request that used the key: a different request
+    -- reusing a key is refused instead of answered with the wrong order.
+    request_hash    text,
     -- False until the broker confirmed the publish; the relay republishes.
     queued          boolean NOT NULL DEFAULT false,
     attempts        integer NOT NULL DEFAULT 0,

@@ -1,0 +1,397 @@
+/* api_orders.c - placing, reading and cancelling orders (SPEC §6.1, §7.1-2).
+ *
+ * Placement: validate the body, answer a repeated Idempotency-Key with the
+ * order it named, check products and stock, write the order in one
+ * transaction, then publish it with confirms. A failed publish still
+ * accepts the order: it stays "not queued" and the worker's relay sends it.
+ *
+ * Order ids are sequential, so a reader sees the customer's name and email
+ * only with the order's token (?token= or X-Order-Token). */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "app.h"
+#include "json.h"
+#include "log.h"
+#include "mq.h"
+#include "order.h"
+#include "order_input.h"
+
+#define IDEMPOTENCY_KEY_MAX 200
+#define SEED_CUSTOMER_NAME "Guest"
+#define SEED_CUSTOMER_EMAIL "guest@bakery.invalid"
+
+static void input_error_respond(struct response *res, const struct input_error *err)
+{
+	response_error(res, err->status, err->code, err->field[0] ? err->field : NULL, err->message);
+}
+
+/* 32 hex characters from the kernel's CSPRNG. 0 or -1. */
+static int new_token(char out[33])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[16];
+
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+		log_error("getrandom failed");
+		return -1;
+	}
+	for (int i = 0; i < 16; i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[32] = '\0';
+	return 0;
+}
+
+/* Fingerprint of what was ordered, to tell a retry from a reused key. */
+static void request_hash(const struct order_input *in, char out[17])
+{
+	uint64_t h = 1469598103934665603ULL;
+	char line[64];
+
+	for (const char *s = in->name; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;
+	for (const char *s = in->email; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	for (int i = 0; i < in->nitems; i++) {
+		snprintf(line, sizeof(line), "|%lld:%d", in->items[i].product_id, in->items[i].quantity);
+		for (const char *s = line; *s; s++)
+			h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* The Idempotency-Key header: NULL when absent; -1 (res filled) when bad. */
+static int idempotency_key(const struct request *req, struct response *res, const char **key)
+{
+	const char *k = request_param(req, "HTTP_IDEMPOTENCY_KEY");
+
+	*key = NULL;
+	if (k == NULL)
+		return 0;
+	for (const char *p = k; *p; p++) {
+		if (*p < 0x21 || *p > 0x7e) {
+			response_error(res, 400, "invalid_idempotency_key", NULL,
+				       "Idempotency-Key must be printable ASCII without spaces.");
+			return -1;
+		}
+	}
+	if (k[0] == '\0' || strlen(k) > IDEMPOTENCY_KEY_MAX) {
+		response_error(res, 400, "invalid_idempotency_key", NULL,
+			       "Idempotency-Key must be 1 to 200 characters.");
+		return -1;
+	}
+	*key = k;
+	return 0;
+}
+
+/* Every product exists, is on sale and has the stock asked for. 0, or -1
+ * with res filled (422, or 503 when the database is down). */
+static int check_products(struct app *app, const struct order_input *in,
+			  struct order_line *lines, struct response *res)
+{
+	struct order_product found[ORDER_MAX_ITEMS];
+	char field[40], msg[160];
+
+	for (int i = 0; i < in->nitems; i++) {
+		lines[i].product_id = in->items[i].product_id;
+		lines[i].quantity = in->items[i].quantity;
+		lines[i].index = in->items[i].index;
+	}
+	if (order_products(app->db, lines, in->nitems, found) < 0) {
+		api_unavailable(res, "postgres");
+		return -1;
+	}
+	for (int i = 0; i < in->nitems; i++) {
+		/* The seed shape has no items array: its fields are top-level. */
+		char prefix[24] = "";
+
+		if (in->name[0])
+			snprintf(prefix, sizeof(prefix), "items[%d].", lines[i].index);
+		snprintf(field, sizeof(field), "%sproduct_id", prefix);
+		if (found[i].id == 0 || !found[i].active) {
+			snprintf(msg, sizeof(msg), "There is no product %lld for sale.", lines[i].product_id);
+			response_error(res, 422, "unknown_product", field, msg);
+			return -1;
+		}
+		if (lines[i].quantity > found[i].stock) {
+			snprintf(field, sizeof(field), "%squantity", prefix);
+			if (found[i].stock == 0)
+				snprintf(msg, sizeof(msg), "Product %lld is sold out.", lines[i].product_id);
+			else
+				snprintf(msg, sizeof(msg), "Only %lld of product %lld left in stock.",
+					 found[i].stock, lines[i].product_id);
+			response_error(res, 422, "insufficient_stock", field, msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Shared by both placement shapes. 0 with *placed filled, or -1 with res
+ * filled. */
+static int place(struct app *app, const struct request *req, struct response *res,
+		 const struct order_input *in, struct order_placed *placed)
+{
+	struct order_line lines[ORDER_MAX_ITEMS];
+	char token[33], hash[17];
+	struct order_new nw;
+	const char *key;
+	int rc;
+
+	if (idempotency_key(req, res, &key) < 0)
+		return -1;
+	request_hash(in, hash);
+	/* A retry must get its order even if stock has run out since. */
+	rc = key ? order_find_by_key(app->db, key, hash, placed) : 0;
+	if (rc == 0) {
+		if (check_products(app, in, lines, res) < 0)
+			return -1;
+		if (new_token(token) < 0) {
+			response_error(res, 500, "internal", NULL, "No order token could be made.");
+			return -1;
+		}
+		nw = (struct order_new){ in->name[0] ? in->name : SEED_CUSTOMER_NAME,
+					 in->email[0] ? in->email : SEED_CUSTOMER_EMAIL,
+					 lines, in->nitems, token, key, hash };
+		rc = order_place(app->db, &nw, placed);
+		if (rc == -2) {
+			response_error(res, 422, "unknown_product", NULL,
+				       "A product in this order was withdrawn meanwhile.");
+			return -1;
+		}
+	}
+	if (rc < 0) {
+		api_unavailable(res, "postgres");
+		return -1;
+	}
+	if (placed->replayed && placed->hash_mismatch) {
+		response_error(res, 422, "idempotency_key_reused", NULL,
+			       "This Idempotency-Key was already used for a different order.");
+		return -1;
+	}
+	if (placed->replayed) {
+		response_header(res, "Idempotent-Replayed", "true");
+		return 0;
+	}
+	if (mq_publish_order(app->mq, placed->id) == 0)
+		order_mark_queued(app->db, placed->id);
+	else
+		log_msg(LOG_WARN, placed->id, "order accepted but not queued; the relay will send it");
+	log_msg(LOG_INFO, placed->id, "order placed total_cents=%lld items=%d",
+		placed->total_cents, in->nitems);
+	return 0;
+}
+
+static void respond_json(struct response *res, int status, cJSON *root)
+{
+	size_t len = 0;
+	char *text = root ? json_print(root, &len) : NULL;
+
+	cJSON_Delete(root);
+	if (text == NULL) {
+		response_error(res, 500, "internal", NULL, "Out of memory.");
+		return;
+	}
+	response_json(res, status, text, len);
+}
+
+static void set_location(struct response *res, long long id)
+{
+	char loc[48];
+
+	snprintf(loc, sizeof(loc), "/api/orders/%lld", id);
+	response_header(res, "Location", loc);
+}
+
+void api_orders_create(struct app *app, const struct request *req, struct response *res,
+		       const struct route_args *args)
+{
+	struct order_input in;
+	struct input_error err;
+	struct order_placed placed;
+	cJSON *root;
+
+	(void)args;
+	if (order_input_parse(req->body, req->body_len, &in, &err) < 0) {
+		input_error_respond(res, &err);
+		return;
+	}
+	if (place(app, req, res, &in, &placed) < 0)
+		return;
+	root = cJSON_CreateObject();
+	if (root && (!cJSON_AddNumberToObject(root, "order_id", (double)placed.id) ||
+		     !cJSON_AddStringToObject(root, "status", placed.status) ||
+		     !json_add_money(root, "total_amount", placed.total_cents) ||
+		     !cJSON_AddStringToObject(root, "token", placed.token))) {
+		cJSON_Delete(root);
+		root = NULL;
+	}
+	set_location(res, placed.id);
+	respond_json(res, 201, root);
+}
+
+void api_order_seed_create(struct app *app, const struct request *req, struct response *res,
+			   const struct route_args *args)
+{
+	struct order_input in;
+	struct input_error err;
+	struct order_placed placed;
+	cJSON *root;
+
+	(void)args;
+	if (order_input_parse_seed(req->body, req->body_len, &in, &err) < 0) {
+		input_error_respond(res, &err);
+		return;
+	}
+	if (place(app, req, res, &in, &placed) < 0)
+		return;
+	root = cJSON_CreateObject();
+	if (root && (!cJSON_AddStringToObject(root, "message", "Order placed successfully!") ||
+		     !cJSON_AddNumberToObject(root, "order_id", (double)placed.id))) {
+		cJSON_Delete(root);
+		root = NULL;
+	}
+	set_location(res, placed.id);
+	respond_json(res, 201, root);
+}
+
+/* The token the caller presents: ?token= or X-Order-Token, or "". */
+static void presented_token(const struct request *req, char out[80])
+{
+	const char *h = request_param(req, "HTTP_X_ORDER_TOKEN");
+
+	out[0] = '\0';
+	if (h && strlen(h) < 80)
+		snprintf(out, 80, "%s", h);
+	else if (request_query(req, "token", out, 80) != 1)
+		out[0] = '\0';
+}
+
+/* Reads the order of args->id[0]: 1, or 0 with res filled (404/503). */
+static int load_order(struct app *app, const struct route_args *args, struct order *o,
+		      struct response *res)
+{
+	int rc = order_get(app->db, args->id[0], o);
+
+	if (rc < 0)
+		api_unavailable(res, "postgres");
+	else if (rc == 0)
+		response_error(res, 404, "not_found", NULL, "There is no such order.");
+	return rc > 0;
+}
+
+static cJSON *order_to_json(const struct order *o, int with_customer)
+{
+	cJSON *root = cJSON_CreateObject(), *items, *hist;
+	int ok = root != NULL;
+
+	ok = ok && cJSON_AddNumberToObject(root, "order_id", (double)o->id) &&
+	     cJSON_AddStringToObject(root, "status", o->status) &&
+	     json_add_money(root, "total_amount", o->total_cents) &&
+	     cJSON_AddStringToObject(root, "created_at", o->created_at) &&
+	     cJSON_AddStringToObject(root, "updated_at", o->updated_at);
+	if (ok && o->failure_reason)
+		ok = cJSON_AddStringToObject(root, "failure_reason", o->failure_reason) != NULL;
+	if (ok && with_customer)
+		ok = cJSON_AddStringToObject(root, "customer_name", o->customer_name) &&
+		     cJSON_AddStringToObject(root, "customer_email", o->customer_email);
+	items = ok ? cJSON_AddArrayToObject(root, "items") : NULL;
+	for (int i = 0; items && i < o->nitems; i++) {
+		cJSON *it = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(items, it);
+		ok = it && cJSON_AddNumberToObject(it, "product_id", (double)o->items[i].product_id) &&
+		     cJSON_AddStringToObject(it, "name", o->items[i].name) &&
+		     cJSON_AddNumberToObject(it, "quantity", o->items[i].quantity) &&
+		     json_add_money(it, "price", o->items[i].price_cents);
+		if (!ok)
+			items = NULL;
+	}
+	hist = items ? cJSON_AddArrayToObject(root, "history") : NULL;
+	for (int i = 0; hist && i < o->nhistory; i++) {
+		cJSON *ev = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(hist, ev);
+		ok = ev && (o->history[i].from[0] ? cJSON_AddStringToObject(ev, "from", o->history[i].from)
+						  : cJSON_AddNullToObject(ev, "from")) &&
+		     cJSON_AddStringToObject(ev, "to", o->history[i].to) &&
+		     cJSON_AddStringToObject(ev, "reason", o->history[i].reason) &&
+		     cJSON_AddStringToObject(ev, "at", o->history[i].at);
+		if (!ok)
+			hist = NULL;
+	}
+	if (hist == NULL) {
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
+}
+
+void api_orders_get(struct app *app, const struct request *req, struct response *res,
+		    const struct route_args *args)
+{
+	struct order o;
+	char token[80];
+
+	if (!load_order(app, args, &o, res))
+		return;
+	presented_token(req, token);
+	respond_json(res, 200, order_to_json(&o, token[0] && order_token_equal(token, o.token)));
+	order_release(&o);
+}
+
+void api_order_seed_get(struct app *app, const struct request *req, struct response *res,
+			const struct route_args *args)
+{
+	struct order o;
+	cJSON *root;
+
+	(void)req;
+	if (!load_order(app, args, &o, res))
+		return;
+	root = cJSON_CreateObject();
+	if (root && (!cJSON_AddNumberToObject(root, "order_id", (double)o.id) ||
+		     !cJSON_AddStringToObject(root, "status", o.status))) {
+		cJSON_Delete(root);
+		root = NULL;
+	}
+	order_release(&o);
+	respond_json(res, 200, root);
+}
+
+void api_orders_cancel(struct app *app, const struct request *req, struct response *res,
+		       const struct route_args *args)
+{
+	struct order o;
+	char token[80], status[16], msg[96];
+	int rc;
+
+	if (!load_order(app, args, &o, res))
+		return;
+	presented_token(req, token);
+	rc = token[0] && order_token_equal(token, o.token);
+	order_release(&o);
+	if (!rc) {
+		response_error(res, 403, "forbidden", "token",
+			       "Cancelling needs the order's token (?token= or X-Order-Token).");
+		return;
+	}
+	rc = order_cancel(app->db, args->id[0], "cancelled by the customer", status);
+	if (rc == -1) {
+		api_unavailable(res, "postgres");
+		return;
+	}
+	if (rc == -2) {
+		snprintf(msg, sizeof(msg), "The order is %s and can no longer be cancelled.", status);
+		response_error(res, 409, "invalid_state", NULL, msg);
+		return;
+	}
+	log_msg(LOG_INFO, args->id[0], "order cancelled by the customer");
+	api_orders_get(app, req, res, args);
+}
