@@ -6,14 +6,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "cache.h"
 #include "json.h"
 #include "log.h"
+#include "order_input.h"
 #include "product.h"
 
 #define CATEGORY_MAX 50
+#define REFILL_LOCK_MS 2000 /* longest a refill may take before another may */
+#define REFILL_WAIT_MS 250  /* how long others wait for it before asking PostgreSQL */
+#define REFILL_POLL_MS 10
 
 static cJSON *product_to_json(const struct product *p)
 {
@@ -80,34 +85,71 @@ static int etag_matches(const char *if_none_match, const char *etag)
 	return strcmp(if_none_match, "*") == 0 || strstr(if_none_match, etag) != NULL;
 }
 
+/* Waits up to REFILL_WAIT_MS for another process's refill of category.
+ * 1 with the body on a hit, 0 when it did not come. */
+static int wait_for_refill(struct app *app, const char *category, char **body, size_t *len)
+{
+	for (int waited = 0; waited < REFILL_WAIT_MS; waited += REFILL_POLL_MS) {
+		struct timespec ts = { 0, REFILL_POLL_MS * 1000000L };
+
+		nanosleep(&ts, NULL);
+		if (cache_listing_get(app->cache, category, body, len) == 1)
+			return 1;
+	}
+	return 0;
+}
+
+/* The listing body for category: from Redis, else from PostgreSQL (and
+ * then cached by the one process holding the refill lock). NULL with res
+ * filled on failure. */
+static char *listing(struct app *app, const char *category, size_t *len, int *hit,
+		     struct response *res)
+{
+	int ttl = app->cfg->cache_ttl, lock = -1, db_down = 0;
+	long long gen = 0;
+	char *body = NULL;
+
+	*hit = 0;
+	if (ttl > 0 && cache_listing_get(app->cache, category, &body, len) == 0) {
+		lock = cache_listing_lock(app->cache, category, REFILL_LOCK_MS, &gen);
+		if (lock == 0 && wait_for_refill(app, category, &body, len))
+			lock = -1;
+	}
+	if (body) {
+		*hit = 1;
+		return body;
+	}
+	body = listing_from_db(app, category, len, &db_down);
+	if (body == NULL) {
+		if (db_down)
+			api_unavailable(res, "postgres");
+		else
+			response_error(res, 500, "internal", NULL, "Out of memory.");
+		return NULL;
+	}
+	if (lock == 1)
+		cache_listing_put(app->cache, category, body, *len, ttl, gen);
+	return body;
+}
+
 void api_products_list(struct app *app, const struct request *req, struct response *res,
 		       const struct route_args *args)
 {
 	char category[CATEGORY_MAX * 4 + 1] = "", etag[24];
-	char *body = NULL;
+	char *body;
 	size_t len = 0;
-	int hit = 0, db_down = 0;
+	int hit;
 
 	(void)args;
-	if (request_query(req, "category", category, sizeof(category)) < 0) {
+	if (request_query(req, "category", category, sizeof(category)) < 0 ||
+	    !utf8_valid(category, strlen(category))) {
 		response_error(res, 400, "invalid_query", "category",
 			       "The category filter is malformed or too long.");
 		return;
 	}
-	if (app->cfg->cache_ttl > 0)
-		hit = cache_listing_get(app->cache, category, &body, &len) == 1;
-	if (!hit) {
-		body = listing_from_db(app, category, &len, &db_down);
-		if (body == NULL) {
-			if (db_down)
-				api_unavailable(res, "postgres");
-			else
-				response_error(res, 500, "internal", NULL, "Out of memory.");
-			return;
-		}
-		if (app->cfg->cache_ttl > 0)
-			cache_listing_put(app->cache, category, body, len, app->cfg->cache_ttl);
-	}
+	body = listing(app, category, &len, &hit, res);
+	if (body == NULL)
+		return;
 	etag_of(body, len, etag);
 	response_header(res, "X-Cache", hit ? "HIT" : "MISS");
 	response_header(res, "ETag", etag);

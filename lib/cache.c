@@ -17,6 +17,16 @@
 #define CACHE_RETRY_INTERVAL_MS 1000
 #define LISTING_KEY "bakery:products:v1"
 #define LOCK_PREFIX "bakery:products:v1:lock:"
+#define GEN_KEY "bakery:products:v1:gen"
+
+/* Store only if no invalidation happened since the refill began; then drop
+ * the refill lock. KEYS: listing, generation, lock. ARGV: field, body, ttl,
+ * generation seen. */
+static const char put_script[] =
+	"if (redis.call('GET', KEYS[2]) or '0') == ARGV[4] then"
+	" redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])"
+	" redis.call('EXPIRE', KEYS[1], ARGV[3], 'NX') end"
+	" redis.call('DEL', KEYS[3]) return 1";
 
 struct cache {
 	redisContext *ctx;
@@ -232,38 +242,27 @@ int cache_listing_get(struct cache *c, const char *category, char **body, size_t
 	return rc;
 }
 
-int cache_listing_put(struct cache *c, const char *category, const char *body,
-		      size_t len, int ttl)
+static void lock_key(char *key, size_t len, const char *category)
 {
-	const char *field = field_of(category);
-	const char *hset[] = { "HSET", LISTING_KEY, field, body };
-	size_t hlens[] = { 4, strlen(LISTING_KEY), strlen(field), len };
-	char ttl_s[16];
-	const char *expire[] = { "EXPIRE", LISTING_KEY, ttl_s, "NX" };
-	redisReply *r;
-
-	snprintf(ttl_s, sizeof(ttl_s), "%d", ttl);
-	r = cache_run(c, 4, hset, hlens);
-	if (r == NULL)
-		return -1;
-	freeReplyObject(r);
-	r = cache_run(c, 4, expire, NULL);
-	if (r == NULL)
-		return -1;
-	freeReplyObject(r);
-	return 0;
+	snprintf(key, len, LOCK_PREFIX "%s", field_of(category));
 }
 
-int cache_listing_lock(struct cache *c, const char *category, int ttl_ms)
+int cache_listing_lock(struct cache *c, const char *category, int ttl_ms, long long *gen)
 {
 	char key[128], ms[16];
-	const char *argv[] = { "SET", key, "1", "NX", "PX", ms };
+	const char *set[] = { "SET", key, "1", "NX", "PX", ms };
+	const char *get[] = { "GET", GEN_KEY };
 	redisReply *r;
 	int held;
 
-	snprintf(key, sizeof(key), LOCK_PREFIX "%s", field_of(category));
+	lock_key(key, sizeof(key), category);
 	snprintf(ms, sizeof(ms), "%d", ttl_ms);
-	r = cache_run(c, 6, argv, NULL);
+	r = cache_run(c, 2, get, NULL);
+	if (r == NULL)
+		return -1;
+	*gen = r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : 0;
+	freeReplyObject(r);
+	r = cache_run(c, 6, set, NULL);
 	if (r == NULL)
 		return -1;
 	held = r->type == REDIS_REPLY_STATUS;
@@ -271,11 +270,39 @@ int cache_listing_lock(struct cache *c, const char *category, int ttl_ms)
 	return held;
 }
 
+int cache_listing_put(struct cache *c, const char *category, const char *body,
+		      size_t len, int ttl, long long gen)
+{
+	const char *field = field_of(category);
+	char key[128], ttl_s[16], gen_s[24];
+	const char *argv[] = { "EVAL", put_script, "3", LISTING_KEY, GEN_KEY, key,
+			       field, body, ttl_s, gen_s };
+	size_t lens[10];
+	redisReply *r;
+
+	lock_key(key, sizeof(key), category);
+	snprintf(ttl_s, sizeof(ttl_s), "%d", ttl);
+	snprintf(gen_s, sizeof(gen_s), "%lld", gen);
+	for (int i = 0; i < 10; i++)
+		lens[i] = strlen(argv[i]);
+	lens[7] = len;
+	r = cache_run(c, 10, argv, lens);
+	if (r == NULL)
+		return -1;
+	freeReplyObject(r);
+	return 0;
+}
+
 int cache_listing_invalidate(struct cache *c)
 {
-	const char *argv[] = { "DEL", LISTING_KEY };
-	redisReply *r = cache_run(c, 2, argv, NULL);
+	const char *incr[] = { "INCR", GEN_KEY };
+	const char *del[] = { "DEL", LISTING_KEY };
+	redisReply *r = cache_run(c, 2, incr, NULL);
 
+	if (r == NULL)
+		return -1;
+	freeReplyObject(r);
+	r = cache_run(c, 2, del, NULL);
 	if (r == NULL)
 		return -1;
 	freeReplyObject(r);

@@ -21,16 +21,22 @@ int cache_ping(struct cache *c);
  * in *body (caller frees) on a hit, 0 on a miss, -1 when Redis is down. */
 int cache_listing_get(struct cache *c, const char *category, char **body, size_t *len);
 
-/* Stores a listing; the whole listing set expires ttl seconds after its
- * first entry was stored. 0 or -1. */
+/* Takes the refill lock for category for at most ttl_ms, so one process
+ * refills an expired listing while the others wait for it: 1 when this
+ * caller holds it, 0 when another does, -1 when Redis is down. *gen gets
+ * the listing generation to hand to cache_listing_put(). */
+int cache_listing_lock(struct cache *c, const char *category, int ttl_ms, long long *gen);
+
+/* Stores a listing read after cache_listing_lock() returned gen, unless an
+ * invalidation happened since (the listing would be stale), and releases
+ * the lock. The whole listing set expires ttl seconds after its first entry
+ * was stored. 0 or -1. */
 int cache_listing_put(struct cache *c, const char *category, const char *body,
-		      size_t len, int ttl);
+		      size_t len, int ttl, long long gen);
 
-/* Takes the refill lock for category for at most ttl_ms: 1 when this caller
- * holds it, 0 when another does, -1 when Redis is down. */
-int cache_listing_lock(struct cache *c, const char *category, int ttl_ms);
-
-/* Drops every cached listing at once (after any product or stock change). */
+/* Drops every cached listing at once and bumps the generation, so a refill
+ * that read the database before the change cannot store it. Call after the
+ * change committed. 0 or -1. */
 int cache_listing_invalidate(struct cache *c);
 
 #endif

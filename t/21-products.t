@@ -30,7 +30,7 @@ for my $i (0 .. $#$list) {
 	my $want = sprintf('%d.%02d', int($cents / 100), $cents % 100);
 	ok(abs($p->{price} * 100 - $cents) < 1e-9, "price of $p->{name} is exactly $want");
 	is($p->{stock}, $row->[4], "stock of $p->{name}");
-	ok(length($p->{description}) > 10, "$p->{name} has a description");
+	ok(length($p->{description}) > 0, "$p->{name} has a description");
 	if ($i > 0) {
 		my $q = $list->[ $i - 1 ];
 		$sorted = 0 if ($q->{category} cmp $p->{category} || $q->{name} cmp $p->{name}) > 0;
@@ -60,6 +60,28 @@ is_deeply($none->{json}, [], 'unknown category gives an empty list');
 my $seed = http(GET => '/products');
 is($seed->{status}, 200, 'seed-000 path /products works without the prefix');
 is_deeply($seed->{json}, $list, 'and returns the same listing');
+
+# An expired listing is refilled by one process while the others wait for it.
+system('redis-cli', '-p', $ENV{BAKERY_REDIS_PORT}, 'DEL', 'bakery:products:v1') == 0 or BAIL_OUT('redis-cli');
+my @kids;
+pipe(my $rd, my $wr) or die;
+for (1 .. 12) {
+	my $k = fork // die;
+	if (!$k) { close $rd; my $x = http(GET => '/api/products'); print {$wr} ($x->{headers}{'x-cache'} // 'none'), "\n"; exit 0 }
+	push @kids, $k;
+}
+close $wr;
+my @seen = <$rd>;
+waitpid($_, 0) for @kids;
+chomp @seen;
+is(scalar(grep { $_ eq 'MISS' } @seen), 1, '12 concurrent requests on an empty cache: one refill (MISS), the rest HIT')
+	or diag("@seen");
+
+# A refill that read the database before an invalidation must not store it.
+system('redis-cli', '-p', $ENV{BAKERY_REDIS_PORT}, 'INCR', 'bakery:products:v1:gen') == 0 or BAIL_OUT('redis-cli');
+system('redis-cli', '-p', $ENV{BAKERY_REDIS_PORT}, 'DEL', 'bakery:products:v1') == 0 or BAIL_OUT('redis-cli');
+is(http(GET => '/api/products')->{headers}{'x-cache'}, 'MISS', 'after an invalidation the next listing is a miss');
+is(http(GET => '/api/products')->{headers}{'x-cache'}, 'HIT', 'and the one after a hit again');
 
 my $one = http(GET => "/api/products/$list->[0]{id}");
 is($one->{status}, 200, 'one product by id');
