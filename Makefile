@@ -34,7 +34,7 @@ WORKER_OBJ := $(WORKER_SRC:%.c=$(BUILD)/obj/%.o)
 API_LIB_OBJ := $(filter-out $(BUILD)/obj/cgi-bin/main.o,$(API_OBJ))
 UNIT_BIN   := $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/%)
 
-.PHONY: all binaries test-build deps run up down status logs psql test install clean help
+.PHONY: all binaries unit-tests test-build deps run up down status logs psql test install clean help
 
 all: binaries
 
@@ -91,7 +91,7 @@ install: all
 	install -m 0755 scripts/migrate.sh $(DESTDIR)$(PREFIX)/share/bakery/
 
 clean:
-	rm -rf build build-test
+	rm -rf build build-test build-fuzz
 
 help:
 	@echo "make run      start the whole stack in the foreground (Ctrl-C stops it)"
@@ -102,3 +102,18 @@ help:
 	@echo "make install  install binaries under \$$DESTDIR\$$PREFIX ($(PREFIX))"
 
 -include $(shell find build build-test -name '*.d' 2>/dev/null)
+
+# libFuzzer over the request parsing and validation code (t/fuzz/).
+# FUZZ_SECONDS=600 make fuzz runs it for ten minutes.
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := t/fuzz/fuzz_request.c $(filter-out cgi-bin/main.c,$(API_SRC)) $(LIB_SRC)
+.PHONY: fuzz
+fuzz: deps
+	@command -v clang >/dev/null && [ -n "$$(find /usr/lib/llvm-*/lib/clang -name 'libclang_rt.fuzzer*' 2>/dev/null)" ] || \
+	  { echo "bakery: make fuzz needs clang and its runtime: apt-get install -y clang libclang-rt-14-dev"; \
+	    [ "$$(id -u)" -eq 0 ] && apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev >/dev/null; }
+	@mkdir -p build-fuzz build-fuzz/corpus
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Ilib -Icgi-bin \
+	  $(PKG_CFLAGS) -o build-fuzz/fuzz_request $(FUZZ_SRC) $(LDLIBS)
+	build-fuzz/fuzz_request -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+	  build-fuzz/corpus t/fuzz/corpus

@@ -1,0 +1,96 @@
+/* Unit tests of cgi-bin/order_input.c: the order body validator. */
+#include <stdlib.h>
+
+#include "order_input.h"
+#include "tap.h"
+
+static int parse(const char *body, struct order_input *in, struct input_error *err)
+{
+	return order_input_parse(body, strlen(body), in, err);
+}
+
+#define GOOD_HEAD "{\"customer_name\":\"Ann\",\"customer_email\":\"ann@example.com\",\"items\":"
+
+static void expect_error(const char *body, int status, const char *code, const char *field)
+{
+	struct order_input in;
+	struct input_error err;
+	int rc = parse(body, &in, &err);
+
+	ok(rc == -1 && err.status == status && strcmp(err.code, code) == 0 &&
+	   strcmp(err.field, field) == 0,
+	   "%.60s -> %d %s %s (got %d %s %s)", body, status, code, field,
+	   rc ? err.status : 0, rc ? err.code : "", rc ? err.field : "");
+}
+
+static void test_good(void)
+{
+	struct order_input in;
+	struct input_error err;
+
+	ok(parse(GOOD_HEAD "[{\"product_id\":3,\"quantity\":2},{\"product_id\":1,\"quantity\":1e3}]}",
+		 &in, &err) == 0, "valid order parses");
+	is_str(in.name, "Ann", "name copied");
+	is_str(in.email, "ann@example.com", "email copied");
+	is_int(in.nitems, 2, "two lines");
+	is_int(in.items[0].product_id, 1, "lines sorted by product id");
+	is_int(in.items[0].quantity, 1000, "1e3 is exactly 1000");
+	is_int(in.items[0].index, 1, "line remembers its request position");
+	ok(parse(GOOD_HEAD "[{\"product_id\":2,\"quantity\":1},{\"product_id\":2,\"quantity\":4}]}",
+		 &in, &err) == 0 && in.nitems == 1 && in.items[0].quantity == 5,
+	   "a repeated product is merged");
+	ok(parse("{\"customer_name\":\"Zoë Ünal\",\"customer_email\":\"z@b\xc3\xa4" "ckerei.de\","
+		 "\"items\":[{\"product_id\":1,\"quantity\":1}],\"note\":\"ignored\"}", &in, &err) == 0,
+	   "UTF-8 name and IDN email accepted, unknown fields ignored");
+	ok(order_input_parse_seed("{\"product_id\":\"7\"}", strlen("{\"product_id\":\"7\"}"), &in, &err) == 0 &&
+	   in.items[0].product_id == 7 && in.items[0].quantity == 1,
+	   "seed shape: numeric string id, quantity defaults to 1");
+}
+
+static void test_text(void)
+{
+	ok(utf8_valid("caf\xc3\xa9", 5), "valid 2-byte sequence");
+	ok(utf8_valid("\xf0\x9f\x8d\x9e", 4), "valid 4-byte sequence (bread emoji)");
+	ok(!utf8_valid("\xc3", 1), "truncated sequence refused");
+	ok(!utf8_valid("\xe0\x80\xaf", 3), "overlong refused");
+	ok(!utf8_valid("\xed\xa0\x80", 3), "surrogate refused");
+	ok(!utf8_valid("\xf4\x90\x80\x80", 4), "above U+10FFFF refused");
+	is_int(utf8_length("\xc3\xa9t\xc3\xa9"), 3, "length counts code points");
+	ok(email_plausible("a.b+c@example.co.uk"), "ordinary email");
+	ok(!email_plausible("a@b"), "no dot in domain");
+	ok(!email_plausible("a@.com"), "empty label");
+	ok(!email_plausible("a@b..com"), "double dot");
+	ok(!email_plausible("@example.com"), "empty local part");
+	ok(!email_plausible("a b@example.com"), "space");
+	ok(!email_plausible("a@example.c"), "one-letter TLD");
+}
+
+int main(void)
+{
+	test_good();
+	test_text();
+	expect_error("", 400, "malformed_json", "");
+	expect_error("{", 400, "malformed_json", "");
+	expect_error("{} x", 400, "malformed_json", "");
+	expect_error("[]", 400, "invalid_type", "");
+	expect_error("{\"customer_name\":\"\xff\"}", 400, "invalid_utf8", "");
+	expect_error("{\"customer_email\":\"a@b.cd\"}", 400, "missing_field", "customer_name");
+	expect_error(GOOD_HEAD "{}}", 400, "invalid_type", "items");
+	expect_error(GOOD_HEAD "[]}", 422, "invalid_items", "items");
+	expect_error(GOOD_HEAD "[1]}", 400, "invalid_type", "items[0]");
+	expect_error(GOOD_HEAD "[{\"product_id\":1,\"quantity\":1},{\"quantity\":1}]}", 400,
+		     "missing_field", "items[1].product_id");
+	expect_error(GOOD_HEAD "[{\"product_id\":true,\"quantity\":1}]}", 400, "invalid_type",
+		     "items[0].product_id");
+	expect_error(GOOD_HEAD "[{\"product_id\":9007199254740993,\"quantity\":1}]}", 422,
+		     "unknown_product", "items[0].product_id");
+	expect_error(GOOD_HEAD "[{\"product_id\":1,\"quantity\":1.5}]}", 422, "invalid_quantity",
+		     "items[0].quantity");
+	expect_error(GOOD_HEAD "[{\"product_id\":1,\"quantity\":99999999999999999999}]}", 422,
+		     "invalid_quantity", "items[0].quantity");
+	expect_error(GOOD_HEAD "[{\"product_id\":1,\"quantity\":\"2\"}]}", 400, "invalid_type",
+		     "items[0].quantity");
+	expect_error(GOOD_HEAD "[{\"product_id\":1,\"quantity\":NaN}]}", 400, "malformed_json", "");
+	expect_error("{\"product_id\":1,\"quantity\":1}", 400, "missing_field", "customer_name");
+	return done_testing();
+}
