@@ -218,6 +218,13 @@ static int db_command(struct db *db, const char *sql)
 
 int db_begin(struct db *db)
 {
+	/* Nothing has happened yet, so a connection found dead (server
+	 * restarted while we idled) is replaced and BEGIN sent once more. */
+	if (db_command(db, "BEGIN") == 0)
+		return 0;
+	if (db->conn != NULL)
+		return -1;
+	db->next_try_ms = 0;
 	return db_command(db, "BEGIN");
 }
 
