@@ -45,8 +45,6 @@ static const struct config_param params[] = {
 	  "simulated payment time in the worker, milliseconds" },
 	{ "BAKERY_CONNECT_TIMEOUT_MS", CONFIG_INT, FIELD(connect_timeout_ms), "2000", 100, 60000, 0,
 	  "connect and I/O timeout towards PostgreSQL, Redis and RabbitMQ" },
-	{ "BAKERY_SESSION_TTL", CONFIG_INT, FIELD(session_ttl), "28800", 60, 2592000, 0,
-	  "staff session lifetime, seconds" },
 	{ "BAKERY_MAX_DELIVERIES", CONFIG_INT, FIELD(max_deliveries), "5", 1, 100, 0,
 	  "deliveries of one order message before it is dead-lettered" },
 	{ "BAKERY_PREFETCH", CONFIG_INT, FIELD(prefetch), "8", 1, 1000, 0,

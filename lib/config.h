@@ -15,7 +15,6 @@ struct config {
 	int cache_ttl;              /* product listing TTL, seconds */
 	int payment_delay_ms;       /* simulated payment time */
 	int connect_timeout_ms;     /* connect/IO timeout to backing services */
-	int session_ttl;            /* staff session lifetime, seconds */
 	int max_deliveries;         /* attempts before a message is dead-lettered */
 	int prefetch;               /* unacked messages per worker */
 	enum log_level log_level;
