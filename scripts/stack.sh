@@ -649,7 +649,8 @@ nginx_args() {
 
 render_nginx() {
     # shellcheck disable=SC2016  # literal ${...}: the list of variables to substitute
-    envsubst '${BAKERY_HTTP_PORT} ${BAKERY_VAR} ${BAKERY_WWW} ${BAKERY_FCGI}' \
+    BAKERY_HTTP_LISTEN=127.0.0.1:$BAKERY_HTTP_PORT BAKERY_UPSTREAM=unix:$BAKERY_FCGI \
+        envsubst '${BAKERY_HTTP_LISTEN} ${BAKERY_VAR} ${BAKERY_WWW} ${BAKERY_UPSTREAM}' \
         <"$REPO/nginx/bakery.conf.in" >"$NGX_DIR/nginx.conf.tmp"
     mv -f "$NGX_DIR/nginx.conf.tmp" "$NGX_DIR/nginx.conf"
 }
