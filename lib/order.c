@@ -22,34 +22,26 @@ static struct db_stmt products_for_order = {
 	1, 1, 0
 };
 
-/* New order row; nothing when the idempotency key is taken. */
-static struct db_stmt insert_order = {
-	"order_insert",
-	"INSERT INTO orders (customer_name, customer_email, total_cents, access_token,"
-	" idempotency_key, request_hash) VALUES ($1, $2, 0, $3, $4, $5)"
-	" ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-	5, 0, 0
-};
-
-/* Items at today's prices and names, only for active products. */
-static struct db_stmt insert_items = {
-	"order_insert_items",
-	"INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents, product_name)"
-	" SELECT $1, p.id, q.qty, p.price_cents, p.name"
-	" FROM unnest($2::bigint[], $3::int[]) AS q(pid, qty) JOIN products p ON p.id = q.pid"
-	" WHERE p.active",
-	3, 0, 0
-};
-
-/* Total from the stored items, and the first history event. */
-static struct db_stmt finish_order = {
-	"order_finish",
-	"WITH t AS (UPDATE orders SET total_cents = (SELECT sum(quantity::bigint * unit_price_cents)"
-	"  FROM order_items WHERE order_id = $1) WHERE id = $1 RETURNING total_cents),"
+/* The whole placement in one statement, so one round trip and one snapshot:
+ * the order priced from the products it names (all of them active, else no
+ * row), its items at those same prices and names, and the first history
+ * event. No row back: the idempotency key is taken, or a product is gone. */
+static struct db_stmt place_order = {
+	"order_place",
+	"WITH q AS (SELECT p.id, p.name, p.price_cents, l.qty"
+	"  FROM unnest($6::bigint[], $7::int[]) AS l(pid, qty)"
+	"  JOIN products p ON p.id = l.pid AND p.active),"
+	" o AS (INSERT INTO orders (customer_name, customer_email, total_cents, access_token,"
+	"  idempotency_key, request_hash)"
+	"  SELECT $1, $2, sum(q.price_cents::bigint * q.qty), $3, $4, $5 FROM q"
+	"  HAVING count(*) = cardinality($6::bigint[])"
+	"  ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, total_cents),"
+	" i AS (INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents, product_name)"
+	"  SELECT o.id, q.id, q.qty, q.price_cents, q.name FROM o, q),"
 	" h AS (INSERT INTO order_history (order_id, from_status, to_status, reason)"
-	"  VALUES ($1, NULL, 'pending', 'order placed'))"
-	" SELECT total_cents FROM t",
-	1, 0, 0
+	"  SELECT o.id, NULL, 'pending', 'order placed' FROM o)"
+	" SELECT id, total_cents FROM o",
+	7, 0, 0
 };
 
 /* The order an idempotency key already names. */
@@ -164,67 +156,34 @@ int order_find_by_key(struct db *db, const char *key, const char *request_hash,
 	return 1;
 }
 
-/* The transaction body; returns 1 placed, 0 key already used, -1, -2. */
-static int order_insert_all(struct db *db, const struct order_new *req, struct order_placed *out)
-{
-	char idbuf[24], ids[64 * 24], qtys[64 * 24];
-	const char *p_order[] = { req->customer_name, req->customer_email, req->token,
-				  req->idempotency_key, req->request_hash };
-	const char *p_items[] = { idbuf, ids, qtys };
-	const char *p_id[] = { idbuf };
-	PGresult *res;
-	int inserted;
-
-	res = db_exec(db, &insert_order, p_order, NULL);
-	if (res == NULL)
-		return -1;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return 0;
-	}
-	out->id = ll_at(res, 0, 0);
-	PQclear(res);
-	snprintf(idbuf, sizeof(idbuf), "%lld", out->id);
-	array_literal(ids, sizeof(ids), req->lines, req->nlines, 0);
-	array_literal(qtys, sizeof(qtys), req->lines, req->nlines, 1);
-	res = db_exec(db, &insert_items, p_items, NULL);
-	if (res == NULL)
-		return -1;
-	inserted = atoi(PQcmdTuples(res));
-	PQclear(res);
-	if (inserted != req->nlines)
-		return -2;
-	res = db_exec(db, &finish_order, p_id, NULL);
-	if (res == NULL)
-		return -1;
-	out->total_cents = PQntuples(res) == 1 ? ll_at(res, 0, 0) : 0;
-	PQclear(res);
-	snprintf(out->status, sizeof(out->status), "pending");
-	snprintf(out->token, sizeof(out->token), "%s", req->token);
-	return 1;
-}
-
 int order_place(struct db *db, const struct order_new *req, struct order_placed *out)
 {
+	char ids[64 * 24], qtys[64 * 24];
+	const char *params[] = { req->customer_name, req->customer_email, req->token,
+				 req->idempotency_key, req->request_hash, ids, qtys };
+	PGresult *res;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (db_begin(db) < 0)
+	array_literal(ids, sizeof(ids), req->lines, req->nlines, 0);
+	array_literal(qtys, sizeof(qtys), req->lines, req->nlines, 1);
+	res = db_exec(db, &place_order, params, NULL);
+	if (res == NULL)
 		return -1;
-	rc = order_insert_all(db, req, out);
-	if (rc != 1) {
-		db_rollback(db);
-		if (rc != 0)
-			return rc;
-		/* A concurrent retry with the same key committed first. */
-		rc = order_find_by_key(db, req->idempotency_key, req->request_hash, out);
-		if (rc == 0)
-			log_error("idempotency key conflict but no order holds it");
-		return rc == 1 ? 0 : -1;
+	if (PQntuples(res) == 1) {
+		out->id = ll_at(res, 0, 0);
+		out->total_cents = ll_at(res, 0, 1);
+		snprintf(out->status, sizeof(out->status), "pending");
+		snprintf(out->token, sizeof(out->token), "%s", req->token);
+		PQclear(res);
+		return 0;
 	}
-	if (db_commit(db) < 0)
-		return -1;
-	return 0;
+	PQclear(res);
+	/* Either a concurrent retry with the same key committed first, or a
+	 * product was withdrawn since it was checked. */
+	rc = req->idempotency_key ? order_find_by_key(db, req->idempotency_key,
+						      req->request_hash, out) : 0;
+	return rc == 1 ? 0 : rc < 0 ? -1 : -2;
 }
 
 int order_mark_queued(struct db *db, long long id)
