@@ -18,6 +18,15 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 set +a
 
+# PostgreSQL runs as the postgres user, which must be able to reach the
+# state directory: a clone inside a private directory (mode 0700, as mktemp
+# makes them) is not reachable, so the test stack then lives under /tmp.
+if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$REPO" 2>/dev/null; then
+	BAKERY_VAR=/tmp/bakery-test-$(printf '%s' "$REPO" | md5sum | cut -c1-8)
+	export BAKERY_VAR
+	echo "bakery: $REPO is not reachable by the postgres user; test stack under $BAKERY_VAR"
+fi
+
 cleanup() {
 	scripts/stack.sh down >/dev/null 2>&1 || scripts/stack.sh down
 }
