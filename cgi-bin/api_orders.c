@@ -201,64 +201,68 @@ static void respond_json(struct response *res, int status, cJSON *root)
 	response_json(res, status, text, len);
 }
 
-static void set_location(struct response *res, long long id)
-{
-	char loc[48];
+/* One placement shape: how its body is parsed and its answer rendered. */
+struct placement_shape {
+	int (*parse)(const char *body, size_t len, struct order_input *out,
+		     struct input_error *err);
+	int (*render)(cJSON *root, const struct order_placed *placed);
+};
 
-	snprintf(loc, sizeof(loc), "/api/orders/%lld", id);
-	response_header(res, "Location", loc);
+static int render_full(cJSON *root, const struct order_placed *placed)
+{
+	return cJSON_AddNumberToObject(root, "order_id", (double)placed->id) &&
+	       cJSON_AddStringToObject(root, "status", placed->status) &&
+	       json_add_money(root, "total_amount", placed->total_cents) &&
+	       cJSON_AddStringToObject(root, "token", placed->token);
+}
+
+/* Seed 000's answer, exactly: no token, no total. */
+static int render_seed(cJSON *root, const struct order_placed *placed)
+{
+	return cJSON_AddStringToObject(root, "message", "Order placed successfully!") &&
+	       cJSON_AddNumberToObject(root, "order_id", (double)placed->id);
+}
+
+static const struct placement_shape full_shape = { order_input_parse, render_full };
+static const struct placement_shape seed_shape = { order_input_parse_seed, render_seed };
+
+static void create(struct app *app, const struct request *req, struct response *res,
+		   const struct placement_shape *shape)
+{
+	struct order_input in;
+	struct input_error err;
+	struct order_placed placed;
+	char location[48];
+	cJSON *root;
+
+	if (shape->parse(req->body, req->body_len, &in, &err) < 0) {
+		input_error_respond(res, &err);
+		return;
+	}
+	if (place(app, req, res, &in, &placed) < 0)
+		return;
+	root = cJSON_CreateObject();
+	if (root && !shape->render(root, &placed)) {
+		cJSON_Delete(root);
+		root = NULL;
+	}
+	snprintf(location, sizeof(location), "/api/orders/%lld", placed.id);
+	response_header(res, "Location", location);
+	respond_json(res, 201, root);
 }
 
 void api_orders_create(struct app *app, const struct request *req, struct response *res,
 		       const struct route_args *args)
 {
-	struct order_input in;
-	struct input_error err;
-	struct order_placed placed;
-	cJSON *root;
-
 	(void)args;
-	if (order_input_parse(req->body, req->body_len, &in, &err) < 0) {
-		input_error_respond(res, &err);
-		return;
-	}
-	if (place(app, req, res, &in, &placed) < 0)
-		return;
-	root = cJSON_CreateObject();
-	if (root && (!cJSON_AddNumberToObject(root, "order_id", (double)placed.id) ||
-		     !cJSON_AddStringToObject(root, "status", placed.status) ||
-		     !json_add_money(root, "total_amount", placed.total_cents) ||
-		     !cJSON_AddStringToObject(root, "token", placed.token))) {
-		cJSON_Delete(root);
-		root = NULL;
-	}
-	set_location(res, placed.id);
-	respond_json(res, 201, root);
+	create(app, req, res, &full_shape);
 }
 
 void api_order_seed_create(struct app *app, const struct request *req, struct response *res,
 			   const struct route_args *args)
 {
-	struct order_input in;
-	struct input_error err;
-	struct order_placed placed;
-	cJSON *root;
-
 	(void)args;
-	if (order_input_parse_seed(req->body, req->body_len, &in, &err) < 0) {
-		input_error_respond(res, &err);
-		return;
-	}
-	if (place(app, req, res, &in, &placed) < 0)
-		return;
-	root = cJSON_CreateObject();
-	if (root && (!cJSON_AddStringToObject(root, "message", "Order placed successfully!") ||
-		     !cJSON_AddNumberToObject(root, "order_id", (double)placed.id))) {
-		cJSON_Delete(root);
-		root = NULL;
-	}
-	set_location(res, placed.id);
-	respond_json(res, 201, root);
+	create(app, req, res, &seed_shape);
 }
 
 /* The token the caller presents: ?token= or X-Order-Token, or "". */
