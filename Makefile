@@ -34,7 +34,8 @@ WORKER_OBJ := $(WORKER_SRC:%.c=$(BUILD)/obj/%.o)
 API_LIB_OBJ := $(filter-out $(BUILD)/obj/cgi-bin/main.o,$(API_OBJ))
 UNIT_BIN   := $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/%)
 
-.PHONY: all binaries unit-tests test-build deps run up down status logs psql test install clean help
+
+.PHONY: all binaries unit-tests test-build deps test-deps run up down status logs psql test install clean help
 
 all: binaries
 
@@ -81,8 +82,12 @@ logs:
 psql:
 	@scripts/stack.sh psql
 
-test: deps test-build
+test: test-deps test-build
 	@scripts/test.sh
+
+# What the tests need on top: prove, chromium, node and playwright-core.
+test-deps:
+	@scripts/deps.sh --test
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/bakery

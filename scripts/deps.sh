@@ -5,20 +5,52 @@ set -euo pipefail
 
 # build: compiler, pkg-config and the five client libraries
 # stack: the servers, spawn-fcgi, envsubst (gettext-base), curl, ps
-# tests: prove (perl), sanitizer runtimes come with gcc
+# tests: prove (perl), sanitizer runtimes come with gcc; the browser tests
+#        (t/5x-*.t) need Debian's chromium and node, and playwright-core
+#        from npm (package-lock.json) in ./node_modules, installed below.
+# usage: deps.sh          what building and running need (make run/up)
+#        deps.sh --test   that, plus what the tests need (make test)
 PACKAGES=(
 	gcc make pkg-config libc6-dev
 	libfcgi-dev libpq-dev librabbitmq-dev libcjson-dev libhiredis-dev
 	postgresql redis-server rabbitmq-server nginx spawn-fcgi
-	gettext-base curl procps perl
+	gettext-base curl procps
 )
+TEST_PACKAGES=(perl chromium nodejs)
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+WITH_TESTS=0
+case ${1:-} in
+	--test) WITH_TESTS=1; PACKAGES+=("${TEST_PACKAGES[@]}") ;;
+	"") ;;
+	*) echo "usage: deps.sh [--test]" >&2; exit 2 ;;
+esac
+
+# playwright-core as pinned in package-lock.json, into $REPO/node_modules;
+# only when it is missing or another version. Needs node and npm.
+npm_deps() {
+	local want have
+	((WITH_TESTS)) || return 0
+	want=$(node -e 'const l = require(process.argv[1]); console.log(l.packages["node_modules/playwright-core"].version)' \
+		"$REPO/package-lock.json")
+	have=$(node -e 'try { console.log(require(process.argv[1]).version) } catch { console.log("") }' \
+		"$REPO/node_modules/playwright-core/package.json")
+	[ "$have" = "$want" ] && return 0
+	echo "bakery: installing playwright-core $want from npm into node_modules"
+	(cd "$REPO" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+}
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
 	status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
 	[ "$status" = installed ] || missing+=("$pkg")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# Debian's npm is its own package; NodeSource's nodejs bundles npm and
+# conflicts with it, so ask for the package only when there is no npm.
+((WITH_TESTS == 0)) || command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ ${#missing[@]} -eq 0 ]; then
+	npm_deps
+	exit 0
+fi
 
 line="apt-get install -y --no-install-recommends ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then
@@ -37,6 +69,6 @@ if [ ! -e "$policy" ]; then
 	trap 'rm -f "$policy"' EXIT
 fi
 apt-get update -qq
-# shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends ${missing[*]} >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "bakery: installed ${missing[*]}"
+npm_deps
