@@ -96,7 +96,7 @@ static int check_products(struct app *app, const struct order_input *in,
 			  struct order_line *lines, struct response *res)
 {
 	struct order_product found[ORDER_MAX_ITEMS];
-	char field[40], msg[160];
+	char field[40], msg[512];
 
 	for (int i = 0; i < in->nitems; i++) {
 		lines[i].product_id = in->items[i].product_id;
@@ -122,10 +122,10 @@ static int check_products(struct app *app, const struct order_input *in,
 		if (lines[i].quantity > found[i].stock) {
 			snprintf(field, sizeof(field), "%squantity", prefix);
 			if (found[i].stock == 0)
-				snprintf(msg, sizeof(msg), "Product %lld is sold out.", lines[i].product_id);
+				snprintf(msg, sizeof(msg), "%s is sold out.", found[i].name);
 			else
-				snprintf(msg, sizeof(msg), "Only %lld of product %lld left in stock.",
-					 found[i].stock, lines[i].product_id);
+				snprintf(msg, sizeof(msg), "Only %lld of %s left in stock.",
+					 found[i].stock, found[i].name);
 			response_error(res, 422, "insufficient_stock", field, msg);
 			return -1;
 		}

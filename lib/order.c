@@ -18,7 +18,7 @@
 /* Products named by an order, for validation before placement. */
 static struct db_stmt products_for_order = {
 	"order_products",
-	"SELECT id, price_cents, stock, active FROM products WHERE id = ANY($1::bigint[])",
+	"SELECT id, price_cents, stock, active, name FROM products WHERE id = ANY($1::bigint[])",
 	1, 1, 0
 };
 
@@ -127,6 +127,7 @@ int order_products(struct db *db, const struct order_line *lines, int n, struct 
 			out[i].price_cents = ll_at(res, r, 1);
 			out[i].stock = ll_at(res, r, 2);
 			out[i].active = PQgetvalue(res, r, 3)[0] == 't';
+			snprintf(out[i].name, sizeof(out[i].name), "%s", PQgetvalue(res, r, 4));
 		}
 	}
 	PQclear(res);

@@ -16,6 +16,7 @@ struct order_line {
 /* What placement needs to know about one product. */
 struct order_product {
 	long long id;
+	char name[404]; /* up to 100 characters of UTF-8 */
 	long long price_cents;
 	long long stock;
 	int active;
