@@ -17,7 +17,7 @@
 
 #define CATEGORY_MAX 50
 #define REFILL_LOCK_MS 2000 /* longest a refill may take before another may */
-#define REFILL_WAIT_MS 250  /* how long others wait for it before asking PostgreSQL */
+#define REFILL_WAIT_MS 1000 /* how long others wait for it before asking PostgreSQL */
 #define REFILL_POLL_MS 10
 
 static cJSON *product_to_json(const struct product *p)

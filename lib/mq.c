@@ -1,11 +1,13 @@
-/* mq.c - RabbitMQ via rabbitmq-c: connection, topology, confirmed publish.
+/* mq.c - RabbitMQ via rabbitmq-c: connection, topology, confirmed publish,
+ * consumption with manual acks.
  *
- * Topology (declared by both binaries, idempotent):
+ * Topology (declared by both binaries on every connect, idempotent):
  *   exchange bakery.orders (direct, durable)
- *     -> queue bakery.orders (quorum, delivery limit, dead-letters to)
+ *     -> queue bakery.orders (quorum, x-delivery-limit, dead-letters to)
  *   exchange bakery.orders.dead (fanout, durable)
- *     -> queue bakery.orders.dead (durable)
- * One channel in confirm mode carries every publish. */
+ *     -> queue bakery.orders.dead (quorum, x-delivery-limit)
+ * Each connection has one channel, in confirm mode; a consumer connection
+ * also consumes both queues on it (consumer tags "orders" and "dead"). */
 #include "mq.h"
 
 #include <stdio.h>
@@ -19,12 +21,13 @@
 #include "log.h"
 
 #define MQ_RETRY_INTERVAL_MS 1000
-#define MQ_CHANNEL 1
 #define ORDER_EXCHANGE "bakery.orders"
 #define ORDER_QUEUE "bakery.orders"
 #define ORDER_ROUTING_KEY "order"
 #define DEAD_EXCHANGE "bakery.orders.dead"
 #define DEAD_QUEUE "bakery.orders.dead"
+#define ORDER_CONSUMER_TAG "orders"
+#define DEAD_CONSUMER_TAG "dead"
 
 struct mq {
 	amqp_connection_state_t conn;
@@ -32,9 +35,16 @@ struct mq {
 	struct amqp_connection_info info;
 	int timeout_ms;
 	int max_deliveries;
-	uint64_t next_tag; /* delivery tag of the next publish on this channel */
+	int prefetch;          /* > 0: a consumer */
+	amqp_channel_t channel; /* the one open channel */
+	unsigned generation;   /* bumped on every new connection */
+	uint64_t next_tag;     /* delivery tag of the next publish on this channel */
 	long long next_try_ms;
 };
+
+/* Unique in the process, so a message's tag is never acked on another
+ * connection than its own. */
+static unsigned mq_generations;
 
 static long long now_ms(void)
 {
@@ -65,6 +75,11 @@ struct mq *mq_new(const char *url, int timeout_ms, int max_deliveries,
 	return mq;
 }
 
+void mq_consume_setup(struct mq *mq, int prefetch)
+{
+	mq->prefetch = prefetch > 0 ? prefetch : 1;
+}
+
 static void mq_drop(struct mq *mq)
 {
 	if (mq->conn == NULL)
@@ -79,11 +94,33 @@ void mq_free(struct mq *mq)
 	if (mq == NULL)
 		return;
 	if (mq->conn) {
+		/* A consumer's unacked messages go back to their queue now. */
 		amqp_connection_close(mq->conn, AMQP_REPLY_SUCCESS);
 		mq_drop(mq);
 	}
 	free(mq->url_buf);
 	free(mq);
+}
+
+/* Logs why the broker closed the channel or connection. */
+static void mq_log_close(const amqp_method_t *m, const char *what)
+{
+	amqp_bytes_t text = amqp_empty_bytes;
+	unsigned code = 0;
+
+	if (m->id == AMQP_CHANNEL_CLOSE_METHOD) {
+		const amqp_channel_close_t *c = m->decoded;
+
+		code = c->reply_code;
+		text = c->reply_text;
+	} else if (m->id == AMQP_CONNECTION_CLOSE_METHOD) {
+		const amqp_connection_close_t *c = m->decoded;
+
+		code = c->reply_code;
+		text = c->reply_text;
+	}
+	log_warn("rabbitmq %s refused by the broker: %u %.*s", what, code, (int)text.len,
+		 text.len ? (const char *)text.bytes : "");
 }
 
 /* Checks the last RPC; logs and drops the connection on failure. */
@@ -95,33 +132,58 @@ static int mq_check(struct mq *mq, const char *what)
 		return 0;
 	if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION)
 		log_warn("rabbitmq %s failed: %s", what, amqp_error_string2(r.library_error));
+	else if (r.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION)
+		mq_log_close(&r.reply, what);
 	else
-		log_warn("rabbitmq %s refused by the broker", what);
+		log_warn("rabbitmq %s failed", what);
 	mq_drop(mq);
 	return -1;
 }
 
-static int mq_declare(struct mq *mq)
+/* Opens a fresh channel in confirm mode. */
+static int mq_open_channel(struct mq *mq)
+{
+	mq->channel++;
+	amqp_channel_open(mq->conn, mq->channel);
+	if (mq_check(mq, "open channel") < 0)
+		return -1;
+	amqp_confirm_select(mq->conn, mq->channel);
+	if (mq_check(mq, "confirm.select") < 0)
+		return -1;
+	mq->next_tag = 1;
+	return 0;
+}
+
+/* The queue exists with other arguments (another BAKERY_MAX_DELIVERIES, or
+ * a queue type of an older release): the broker closed the channel.
+ * Acknowledge that, and use the queue as it is rather than stop taking
+ * orders. */
+static int mq_accept_existing_queue(struct mq *mq, const char *queue)
+{
+	amqp_channel_close_ok_t ok = { 0 };
+
+	log_warn("rabbitmq queue %s exists with other arguments than quorum,"
+		 " x-delivery-limit=%d; using it unchanged", queue, mq->max_deliveries);
+	if (amqp_send_method(mq->conn, mq->channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok) !=
+		    AMQP_STATUS_OK ||
+	    mq_open_channel(mq) < 0) {
+		mq_drop(mq);
+		return -1;
+	}
+	amqp_queue_declare(mq->conn, mq->channel, amqp_cstring_bytes(queue), 1, 0, 0, 0,
+			   amqp_empty_table);
+	return mq_check(mq, "check queue");
+}
+
+/* Declares a durable quorum queue with the delivery limit, dead-lettering
+ * to dlx unless NULL (then a message over the limit is dropped), and binds
+ * it to exchange with key. */
+static int mq_declare_queue(struct mq *mq, const char *queue, const char *dlx,
+			    const char *exchange, const char *key)
 {
 	amqp_table_entry_t args[3];
-	amqp_table_t table = { 3, args };
-
-	amqp_exchange_declare(mq->conn, MQ_CHANNEL, amqp_cstring_bytes(ORDER_EXCHANGE),
-			      amqp_cstring_bytes("direct"), 0, 1, 0, 0, amqp_empty_table);
-	if (mq_check(mq, "declare exchange") < 0)
-		return -1;
-	amqp_exchange_declare(mq->conn, MQ_CHANNEL, amqp_cstring_bytes(DEAD_EXCHANGE),
-			      amqp_cstring_bytes("fanout"), 0, 1, 0, 0, amqp_empty_table);
-	if (mq_check(mq, "declare dead-letter exchange") < 0)
-		return -1;
-	amqp_queue_declare(mq->conn, MQ_CHANNEL, amqp_cstring_bytes(DEAD_QUEUE), 0, 1, 0, 0,
-			   amqp_empty_table);
-	if (mq_check(mq, "declare dead-letter queue") < 0)
-		return -1;
-	amqp_queue_bind(mq->conn, MQ_CHANNEL, amqp_cstring_bytes(DEAD_QUEUE),
-			amqp_cstring_bytes(DEAD_EXCHANGE), amqp_empty_bytes, amqp_empty_table);
-	if (mq_check(mq, "bind dead-letter queue") < 0)
-		return -1;
+	amqp_table_t table = { dlx ? 3 : 2, args };
+	amqp_rpc_reply_t r;
 
 	args[0].key = amqp_cstring_bytes("x-queue-type");
 	args[0].value.kind = AMQP_FIELD_KIND_UTF8;
@@ -131,14 +193,53 @@ static int mq_declare(struct mq *mq)
 	args[1].value.value.i64 = mq->max_deliveries;
 	args[2].key = amqp_cstring_bytes("x-dead-letter-exchange");
 	args[2].value.kind = AMQP_FIELD_KIND_UTF8;
-	args[2].value.value.bytes = amqp_cstring_bytes(DEAD_EXCHANGE);
-	amqp_queue_declare(mq->conn, MQ_CHANNEL, amqp_cstring_bytes(ORDER_QUEUE), 0, 1, 0, 0, table);
-	if (mq_check(mq, "declare order queue") < 0)
+	args[2].value.value.bytes = amqp_cstring_bytes(dlx ? dlx : "");
+	amqp_queue_declare(mq->conn, mq->channel, amqp_cstring_bytes(queue), 0, 1, 0, 0, table);
+	r = amqp_get_rpc_reply(mq->conn);
+	if (r.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION && r.reply.id == AMQP_CHANNEL_CLOSE_METHOD &&
+	    ((amqp_channel_close_t *)r.reply.decoded)->reply_code == AMQP_PRECONDITION_FAILED) {
+		if (mq_accept_existing_queue(mq, queue) < 0)
+			return -1;
+	} else if (mq_check(mq, "declare queue") < 0) {
 		return -1;
-	amqp_queue_bind(mq->conn, MQ_CHANNEL, amqp_cstring_bytes(ORDER_QUEUE),
-			amqp_cstring_bytes(ORDER_EXCHANGE), amqp_cstring_bytes(ORDER_ROUTING_KEY),
-			amqp_empty_table);
-	return mq_check(mq, "bind order queue");
+	}
+	amqp_queue_bind(mq->conn, mq->channel, amqp_cstring_bytes(queue),
+			amqp_cstring_bytes(exchange), amqp_cstring_bytes(key), amqp_empty_table);
+	return mq_check(mq, "bind queue");
+}
+
+/* The dead-letter queue has a delivery limit too, without a dead-letter
+ * exchange of its own: a dead letter that kills every worker handling it
+ * is dropped in the end instead of stopping them all for good. */
+static int mq_declare(struct mq *mq)
+{
+	amqp_exchange_declare(mq->conn, mq->channel, amqp_cstring_bytes(ORDER_EXCHANGE),
+			      amqp_cstring_bytes("direct"), 0, 1, 0, 0, amqp_empty_table);
+	if (mq_check(mq, "declare exchange") < 0)
+		return -1;
+	amqp_exchange_declare(mq->conn, mq->channel, amqp_cstring_bytes(DEAD_EXCHANGE),
+			      amqp_cstring_bytes("fanout"), 0, 1, 0, 0, amqp_empty_table);
+	if (mq_check(mq, "declare dead-letter exchange") < 0)
+		return -1;
+	if (mq_declare_queue(mq, DEAD_QUEUE, NULL, DEAD_EXCHANGE, "") < 0)
+		return -1;
+	return mq_declare_queue(mq, ORDER_QUEUE, DEAD_EXCHANGE, ORDER_EXCHANGE, ORDER_ROUTING_KEY);
+}
+
+/* Consumer: prefetch per consumer (quorum queues have no global qos),
+ * manual acks, both queues on the one channel. */
+static int mq_start_consuming(struct mq *mq)
+{
+	amqp_basic_qos(mq->conn, mq->channel, 0, (uint16_t)mq->prefetch, 0);
+	if (mq_check(mq, "basic.qos") < 0)
+		return -1;
+	amqp_basic_consume(mq->conn, mq->channel, amqp_cstring_bytes(ORDER_QUEUE),
+			   amqp_cstring_bytes(ORDER_CONSUMER_TAG), 0, 0, 0, amqp_empty_table);
+	if (mq_check(mq, "consume order queue") < 0)
+		return -1;
+	amqp_basic_consume(mq->conn, mq->channel, amqp_cstring_bytes(DEAD_QUEUE),
+			   amqp_cstring_bytes(DEAD_CONSUMER_TAG), 0, 0, 0, amqp_empty_table);
+	return mq_check(mq, "consume dead-letter queue");
 }
 
 static int mq_open(struct mq *mq)
@@ -170,14 +271,13 @@ static int mq_open(struct mq *mq)
 		mq_drop(mq);
 		return -1;
 	}
-	amqp_channel_open(mq->conn, MQ_CHANNEL);
-	if (mq_check(mq, "open channel") < 0)
+	mq->channel = 0;
+	if (mq_open_channel(mq) < 0 || mq_declare(mq) < 0)
 		return -1;
-	amqp_confirm_select(mq->conn, MQ_CHANNEL);
-	if (mq_check(mq, "confirm.select") < 0)
+	if (mq->prefetch > 0 && mq_start_consuming(mq) < 0)
 		return -1;
-	mq->next_tag = 1;
-	return mq_declare(mq);
+	mq->generation = ++mq_generations;
+	return 0;
 }
 
 int mq_connect(struct mq *mq)
@@ -200,7 +300,7 @@ static int mq_ping_once(struct mq *mq)
 {
 	if (mq_connect(mq) < 0)
 		return -1;
-	amqp_queue_declare(mq->conn, MQ_CHANNEL, amqp_cstring_bytes(ORDER_QUEUE), 1, 0, 0, 0,
+	amqp_queue_declare(mq->conn, mq->channel, amqp_cstring_bytes(ORDER_QUEUE), 1, 0, 0, 0,
 			   amqp_empty_table);
 	return mq_check(mq, "check order queue");
 }
@@ -268,7 +368,7 @@ static int mq_wait_confirm(struct mq *mq, uint64_t tag)
 			return -1;
 		case AMQP_CHANNEL_CLOSE_METHOD:
 		case AMQP_CONNECTION_CLOSE_METHOD:
-			log_warn("rabbitmq closed the channel during a publish");
+			mq_log_close(&frame.payload.method, "publish");
 			mq_drop(mq);
 			return -1;
 		default:
@@ -295,7 +395,7 @@ static int mq_publish_once(struct mq *mq, long long order_id)
 	props.delivery_mode = AMQP_DELIVERY_PERSISTENT;
 	props.message_id = amqp_cstring_bytes(msgid);
 	tag = mq->next_tag++;
-	if (amqp_basic_publish(mq->conn, MQ_CHANNEL, amqp_cstring_bytes(ORDER_EXCHANGE),
+	if (amqp_basic_publish(mq->conn, mq->channel, amqp_cstring_bytes(ORDER_EXCHANGE),
 			       amqp_cstring_bytes(ORDER_ROUTING_KEY), 1, 0, &props,
 			       (amqp_bytes_t){ (size_t)n, body }) != AMQP_STATUS_OK) {
 		log_warn("rabbitmq publish failed");
@@ -308,4 +408,168 @@ static int mq_publish_once(struct mq *mq, long long order_id)
 int mq_publish_order(struct mq *mq, long long order_id)
 {
 	return mq_retry(mq, mq_publish_once, order_id);
+}
+
+/* ------------------------------------------------------------ consume -- */
+
+static void copy_bytes(char *dst, size_t dstlen, amqp_bytes_t src)
+{
+	size_t n = src.len < dstlen - 1 ? src.len : dstlen - 1;
+
+	if (n)
+		memcpy(dst, src.bytes, n);
+	dst[n] = '\0';
+}
+
+static int bytes_is(amqp_bytes_t b, const char *s)
+{
+	size_t n = strlen(s);
+
+	return b.len == n && memcmp(b.bytes, s, n) == 0;
+}
+
+/* An integer header of any AMQP width; -1 when it is not an integer. */
+static long field_int(const amqp_field_value_t *v)
+{
+	switch (v->kind) {
+	case AMQP_FIELD_KIND_I8: return v->value.i8;
+	case AMQP_FIELD_KIND_U8: return v->value.u8;
+	case AMQP_FIELD_KIND_I16: return v->value.i16;
+	case AMQP_FIELD_KIND_U16: return v->value.u16;
+	case AMQP_FIELD_KIND_I32: return v->value.i32;
+	case AMQP_FIELD_KIND_U32: return (long)v->value.u32;
+	case AMQP_FIELD_KIND_I64: return (long)v->value.i64;
+	case AMQP_FIELD_KIND_U64: return (long)v->value.u64;
+	default: return -1;
+	}
+}
+
+static void mq_read_headers(struct mq_message *m, const amqp_table_t *h)
+{
+	for (int i = 0; i < h->num_entries; i++) {
+		const amqp_table_entry_t *e = &h->entries[i];
+
+		if (bytes_is(e->key, "x-delivery-count")) {
+			long n = field_int(&e->value);
+
+			m->delivery_count = n > 0 ? n : 0;
+		} else if (bytes_is(e->key, "x-first-death-reason") &&
+			   (e->value.kind == AMQP_FIELD_KIND_UTF8 ||
+			    e->value.kind == AMQP_FIELD_KIND_BYTES)) {
+			copy_bytes(m->death_reason, sizeof(m->death_reason), e->value.value.bytes);
+		}
+	}
+}
+
+static void mq_message_fill(const struct mq *mq, struct mq_message *m, const amqp_envelope_t *env)
+{
+	const amqp_basic_properties_t *p = &env->message.properties;
+	amqp_bytes_t body = env->message.body;
+
+	memset(m, 0, sizeof(*m));
+	m->delivery_tag = env->delivery_tag;
+	m->generation = mq->generation;
+	m->dead = bytes_is(env->consumer_tag, DEAD_CONSUMER_TAG);
+	m->redelivered = env->redelivered != 0;
+	m->body_len = body.len;
+	copy_bytes(m->body, sizeof(m->body), body);
+	if (p->_flags & AMQP_BASIC_MESSAGE_ID_FLAG)
+		copy_bytes(m->message_id, sizeof(m->message_id), p->message_id);
+	if (p->_flags & AMQP_BASIC_HEADERS_FLAG)
+		mq_read_headers(m, &p->headers);
+}
+
+/* A frame other than a delivery arrived: 0 if harmless, -1 (connection
+ * dropped) if the broker closed the channel or cancelled a consumer. */
+static int mq_other_frame(struct mq *mq)
+{
+	struct timeval tv = { mq->timeout_ms / 1000, (mq->timeout_ms % 1000) * 1000 };
+	amqp_frame_t frame;
+	int status = amqp_simple_wait_frame_noblock(mq->conn, &frame, &tv);
+
+	if (status != AMQP_STATUS_OK) {
+		log_warn("rabbitmq read failed: %s", amqp_error_string2(status));
+		mq_drop(mq);
+		return -1;
+	}
+	if (frame.frame_type != AMQP_FRAME_METHOD)
+		return 0;
+	switch (frame.payload.method.id) {
+	case AMQP_CHANNEL_CLOSE_METHOD:
+	case AMQP_CONNECTION_CLOSE_METHOD:
+		mq_log_close(&frame.payload.method, "consume");
+		mq_drop(mq);
+		return -1;
+	case AMQP_BASIC_CANCEL_METHOD:
+		/* A queue was deleted: reconnect, which declares it again. */
+		log_warn("rabbitmq cancelled the consumer; reconnecting");
+		mq_drop(mq);
+		return -1;
+	default:
+		return 0;
+	}
+}
+
+int mq_next(struct mq *mq, struct mq_message *msg, int timeout_ms)
+{
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+	amqp_envelope_t env;
+	amqp_rpc_reply_t r;
+
+	if (mq->conn == NULL)
+		return -1;
+	amqp_maybe_release_buffers(mq->conn);
+	r = amqp_consume_message(mq->conn, &env, &tv, 0);
+	if (r.reply_type == AMQP_RESPONSE_NORMAL) {
+		mq_message_fill(mq, msg, &env);
+		amqp_destroy_envelope(&env);
+		return 1;
+	}
+	if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION) {
+		if (r.library_error == AMQP_STATUS_TIMEOUT)
+			return 0;
+		if (r.library_error == AMQP_STATUS_UNEXPECTED_STATE)
+			return mq_other_frame(mq);
+		log_warn("rabbitmq consume failed: %s", amqp_error_string2(r.library_error));
+	} else {
+		log_warn("rabbitmq consume failed");
+	}
+	mq_drop(mq);
+	return -1;
+}
+
+/* 0 when msg's tag is valid on the current connection. */
+static int mq_same_connection(const struct mq *mq, const struct mq_message *msg)
+{
+	if (mq->conn && msg->generation == mq->generation)
+		return 0;
+	log_warn("rabbitmq connection of delivery %llu is gone; the broker redelivers it",
+		 (unsigned long long)msg->delivery_tag);
+	return -1;
+}
+
+int mq_ack(struct mq *mq, const struct mq_message *msg)
+{
+	if (mq_same_connection(mq, msg) < 0)
+		return -1;
+	if (amqp_basic_ack(mq->conn, mq->channel, msg->delivery_tag, 0) != AMQP_STATUS_OK) {
+		log_warn("rabbitmq ack of delivery %llu failed", (unsigned long long)msg->delivery_tag);
+		mq_drop(mq);
+		return -1;
+	}
+	return 0;
+}
+
+int mq_reject(struct mq *mq, const struct mq_message *msg, int requeue)
+{
+	if (mq_same_connection(mq, msg) < 0)
+		return -1;
+	if (amqp_basic_reject(mq->conn, mq->channel, msg->delivery_tag, requeue != 0) !=
+	    AMQP_STATUS_OK) {
+		log_warn("rabbitmq reject of delivery %llu failed",
+			 (unsigned long long)msg->delivery_tag);
+		mq_drop(mq);
+		return -1;
+	}
+	return 0;
 }

@@ -1,50 +1,184 @@
 /* main.c - bakery-worker: the order worker daemon (SPEC §7).
  *
- * This first version keeps its PostgreSQL and RabbitMQ connections up and
- * declares the queue topology, reconnecting with backoff, and stops on
- * SIGTERM; order consumption is the order worker issue's work. */
+ *   bakery-worker                    one worker in this process
+ *   bakery-worker --concurrency N    a supervisor and N worker processes
+ *
+ * Each worker is single-threaded with its own connections (worker.c). The
+ * supervisor only forks: it restarts a worker that dies, and on SIGTERM
+ * passes the signal on and waits until every worker has finished its order
+ * and exited. Several independent bakery-worker processes work as well:
+ * nothing is shared between workers but PostgreSQL and the queue. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
-#include "db.h"
 #include "log.h"
-#include "mq.h"
+#include "worker.h"
 
 #ifndef BAKERY_VERSION
 #define BAKERY_VERSION "0.1.0"
 #endif
 
+#define MAX_CONCURRENCY    64
+#define STOP_GRACE_SECONDS 120 /* longer than any payment plus a database wait */
+
+struct pool {
+	const struct config *cfg;
+	int n;
+	pid_t pids[MAX_CONCURRENCY];
+	time_t started[MAX_CONCURRENCY];
+};
+
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: bakery-worker [--help | --version | --config]\n"
+		"usage: bakery-worker [--concurrency N]\n"
+		"       bakery-worker --config | --help | --version\n"
 		"\n"
-		"The Bakery order worker: drains the order queue. SIGTERM stops it.\n"
+		"The Bakery order worker: consumes the order queue, reserves stock, takes\n"
+		"(simulated) payment and settles each order; republishes orders the broker\n"
+		"never confirmed. --concurrency N runs N worker processes (1-%d) under a\n"
+		"supervisor. SIGTERM stops gracefully: the order in hand is finished first.\n"
 		"\n"
-		"Environment (current values):\n");
+		"Environment (current values):\n", MAX_CONCURRENCY);
 	config_print(out);
 }
 
-int main(int argc, char **argv)
+static int pool_spawn(struct pool *pool, int slot)
 {
-	const struct config *cfg;
-	struct db *db;
-	struct mq *mq;
-	char err[256];
-	sigset_t set;
-	int was_ready = 0;
+	pid_t pid = fork();
 
-	if (config_load(err, sizeof(err)) < 0) {
-		fprintf(stderr, "bakery-worker: %s\n", err);
-		return 2;
+	if (pid < 0) {
+		log_error("fork failed: %s", strerror(errno));
+		return -1;
 	}
-	cfg = config_get();
-	log_init("worker", cfg->log_level);
+	if (pid == 0) {
+		/* Never outlive the supervisor, even if it is SIGKILLed. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() == 1)
+			_exit(0);
+		_exit(worker_run(pool->cfg));
+	}
+	pool->pids[slot] = pid;
+	pool->started[slot] = time(NULL);
+	return 0;
+}
+
+/* Collects exited workers; returns how many are still alive. */
+static int pool_reap(struct pool *pool, int stopping)
+{
+	int status, alive = 0;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (int i = 0; i < pool->n; i++) {
+			if (pool->pids[i] != pid)
+				continue;
+			pool->pids[i] = 0;
+			if (!stopping || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				log_warn("worker %ld exited (%s %d)%s", (long)pid,
+					 WIFSIGNALED(status) ? "signal" : "status",
+					 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
+					 stopping ? "" : "; restarting");
+		}
+	}
+	for (int i = 0; i < pool->n; i++)
+		alive += pool->pids[i] != 0;
+	return alive;
+}
+
+static void pool_signal(const struct pool *pool, int sig)
+{
+	for (int i = 0; i < pool->n; i++)
+		if (pool->pids[i])
+			kill(pool->pids[i], sig);
+}
+
+static int pool_stop(struct pool *pool, sigset_t *set)
+{
+	time_t deadline = time(NULL) + STOP_GRACE_SECONDS;
+
+	log_info("stopping %d workers", pool_reap(pool, 1));
+	pool_signal(pool, SIGTERM);
+	while (pool_reap(pool, 1) > 0) {
+		struct timespec tick = { 0, 100 * 1000 * 1000 };
+
+		if (time(NULL) >= deadline) {
+			log_error("workers still busy after %ds; killing them", STOP_GRACE_SECONDS);
+			pool_signal(pool, SIGKILL);
+			deadline = time(NULL) + 5;
+		}
+		sigtimedwait(set, NULL, &tick);
+	}
+	log_info("worker pool stopped");
+	return 0;
+}
+
+/* The supervisor loop: restarts workers (not more than once a second per
+ * slot, so a crash loop does not spin) until SIGTERM or SIGINT. */
+static int run_pool(const struct config *cfg, int n)
+{
+	struct pool pool = { .cfg = cfg, .n = n };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	for (int i = 0; i < n; i++)
+		pool_spawn(&pool, i);
+	log_info("worker pool started with %d processes", n);
+	for (;;) {
+		struct timespec tick = { 1, 0 };
+		int sig = sigtimedwait(&set, NULL, &tick);
+		time_t now = time(NULL);
+
+		if (sig == SIGTERM || sig == SIGINT)
+			return pool_stop(&pool, &set);
+		pool_reap(&pool, 0);
+		for (int i = 0; i < n; i++)
+			if (pool.pids[i] == 0 && now - pool.started[i] >= 1)
+				pool_spawn(&pool, i);
+	}
+}
+
+/* --concurrency N or --concurrency=N: N, or -1 after printing the problem. */
+static int parse_concurrency(int argc, char **argv, int *i)
+{
+	const char *v = NULL, *a = argv[*i];
+	char *end;
+	long n;
+
+	if (strncmp(a, "--concurrency=", 14) == 0)
+		v = a + 14;
+	else if (*i + 1 < argc)
+		v = argv[++*i];
+	n = v ? strtol(v, &end, 10) : 0;
+	if (v == NULL || *v < '0' || *v > '9' || *end || n < 1 || n > MAX_CONCURRENCY) {
+		fprintf(stderr, "bakery-worker: --concurrency needs a number from 1 to %d\n",
+			MAX_CONCURRENCY);
+		return -1;
+	}
+	return (int)n;
+}
+
+/* Handles the command line: the concurrency, or 0 when main should exit
+ * with *status. */
+static int parse_args(int argc, char **argv, int *status)
+{
+	int n = 1;
+
+	*status = 0;
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
 			return 0;
 		} else if (strcmp(argv[i], "--version") == 0) {
@@ -53,36 +187,45 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--config") == 0) {
 			config_print(stdout);
 			return 0;
+		} else if (strncmp(argv[i], "--concurrency", 13) == 0 &&
+			   (argv[i][13] == '\0' || argv[i][13] == '=')) {
+			n = parse_concurrency(argc, argv, &i);
+			if (n < 0)
+				break;
+		} else {
+			fprintf(stderr, "bakery-worker: unknown argument %s\n", argv[i]);
+			usage(stderr);
+			n = -1;
+			break;
 		}
-		fprintf(stderr, "bakery-worker: unknown argument %s\n", argv[i]);
-		usage(stderr);
+	}
+	if (n < 0)
+		*status = 2;
+	return n < 0 ? 0 : n;
+}
+
+int main(int argc, char **argv)
+{
+	const struct config *cfg;
+	char err[256];
+	sigset_t set;
+	int n, status;
+
+	if (config_load(err, sizeof(err)) < 0) {
+		fprintf(stderr, "bakery-worker: %s\n", err);
 		return 2;
 	}
-	db = db_new(cfg->database_url, "bakery-worker", cfg->connect_timeout_ms);
-	mq = mq_new(cfg->amqp_url, cfg->connect_timeout_ms, cfg->max_deliveries, err, sizeof(err));
-	if (db == NULL || mq == NULL) {
-		fprintf(stderr, "bakery-worker: %s\n", mq ? "out of memory" : err);
-		db_free(db);
-		mq_free(mq);
-		return 2;
-	}
+	cfg = config_get();
+	log_init("worker", cfg->log_level);
+	n = parse_args(argc, argv, &status);
+	if (n == 0)
+		return status;
+	/* Stop signals are taken between orders with sigtimedwait. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	for (;;) {
-		struct timespec tick = { 1, 0 };
-		int ready = db_connect(db) == 0 && mq_connect(mq) == 0;
-
-		if (ready != was_ready)
-			log_info("%s", ready ? "worker connected to postgres and rabbitmq"
-					     : "worker waiting for postgres and rabbitmq");
-		was_ready = ready;
-		if (sigtimedwait(&set, NULL, &tick) > 0)
-			break;
-	}
-	log_info("worker stopping");
-	db_free(db);
-	mq_free(mq);
-	return 0;
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	return n == 1 ? worker_run(cfg) : run_pool(cfg, n);
 }

@@ -1,0 +1,54 @@
+/* relay.c - republishing what the queue may not hold (SPEC §7.2, §7.5).
+ *
+ * Two kinds of orders have no message a worker will get:
+ *  - pending orders with queued = false: accepted while the broker was down,
+ *    or whose publish was not confirmed; also orders the dead-letter handler
+ *    sent back;
+ *  - processing orders untouched for stale_s that no worker claims (their
+ *    worker died and their message is gone, e.g. dead-lettered meanwhile).
+ * Each batch is taken in one transaction, FOR UPDATE SKIP LOCKED, so several
+ * workers share the work without publishing an order twice at once;
+ * published orders are marked before commit. A publish confirmed but not
+ * marked (crash) is only sent again: the job skips what is settled. */
+#include "relay.h"
+
+#include "log.h"
+#include "mq.h"
+#include "store.h"
+
+#define RELAY_BATCH 100
+
+typedef int relay_select(struct store *s, int secs, long long *ids, int max);
+
+/* Publishes one batch; returns how many, or -1. */
+static int relay_batch(struct relay *r, relay_select *select, int secs, const char *what)
+{
+	long long ids[RELAY_BATCH];
+	int n, sent = 0;
+
+	if (store_begin(r->store) < 0)
+		return -1;
+	n = select(r->store, secs, ids, RELAY_BATCH);
+	if (n <= 0) {
+		store_rollback(r->store);
+		return n;
+	}
+	while (sent < n && mq_publish_order(r->mq, ids[sent]) == 0)
+		sent++;
+	if ((sent > 0 && store_mark_published(r->store, ids, sent) < 0) ||
+	    store_commit(r->store) < 0) {
+		store_rollback(r->store);
+		return -1;
+	}
+	for (int i = 0; i < sent; i++)
+		log_msg(LOG_INFO, ids[i], "published by the relay (%s)", what);
+	return sent < n ? -1 : sent;
+}
+
+int relay_run(struct relay *r)
+{
+	int a = relay_batch(r, store_unqueued, r->grace_s, "never queued");
+	int b = a < 0 ? -1 : relay_batch(r, store_stranded, r->stale_s, "stranded in processing");
+
+	return a < 0 || b < 0 ? -1 : a + b;
+}
