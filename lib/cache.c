@@ -12,6 +12,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define CACHE_RETRY_INTERVAL_MS 1000
@@ -38,14 +39,6 @@ struct cache {
 	int timeout_ms;
 	long long next_try_ms;
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int parse_tcp_url(struct cache *c, const char *rest, char *err, size_t errlen)
 {
@@ -159,7 +152,7 @@ static int cache_connect(struct cache *c)
 
 	if (c->ctx)
 		return 0;
-	now = now_ms();
+	now = clock_ms();
 	if (now < c->next_try_ms)
 		return -1;
 	c->next_try_ms = now + CACHE_RETRY_INTERVAL_MS;

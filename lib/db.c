@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define DB_RETRY_INTERVAL_MS 500
@@ -27,14 +28,6 @@ struct db {
 /* Generations are unique in the process, so a statement prepared on one
  * connection is never mistaken as prepared on another. */
 static unsigned db_generations;
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct db *db_new(const char *conninfo, const char *app_name, int timeout_ms)
 {
@@ -81,7 +74,7 @@ int db_connect(struct db *db)
 		return 0;
 	if (db->conn)
 		db_drop(db);
-	now = now_ms();
+	now = clock_ms();
 	if (now < db->next_try_ms)
 		return -1;
 	db->next_try_ms = now + DB_RETRY_INTERVAL_MS;

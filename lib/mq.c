@@ -18,6 +18,7 @@
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define MQ_RETRY_INTERVAL_MS 1000
@@ -45,14 +46,6 @@ struct mq {
 /* Unique in the process, so a message's tag is never acked on another
  * connection than its own. */
 static unsigned mq_generations;
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct mq *mq_new(const char *url, int timeout_ms, int max_deliveries,
 		  char *err, size_t errlen)
@@ -286,7 +279,7 @@ int mq_connect(struct mq *mq)
 
 	if (mq->conn)
 		return 0;
-	now = now_ms();
+	now = clock_ms();
 	if (now < mq->next_try_ms)
 		return -1;
 	mq->next_try_ms = now + MQ_RETRY_INTERVAL_MS;

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "db.h"
 #include "job.h"
+#include "clock.h"
 #include "log.h"
 #include "mq.h"
 #include "relay.h"
@@ -47,14 +48,6 @@ struct worker {
 	int backoff_ms;
 	long long next_relay_ms;
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* 1 once SIGTERM or SIGINT arrived. */
 static int worker_stopping(struct worker *w)
@@ -242,9 +235,9 @@ static void worker_step(struct worker *w)
 			worker_order(w, &msg, id);
 	}
 	/* Not right after the broker went away: the relay would only fail. */
-	if (rc >= 0 && now_ms() >= w->next_relay_ms) {
+	if (rc >= 0 && clock_ms() >= w->next_relay_ms) {
 		relay_run(&w->relay);
-		w->next_relay_ms = now_ms() + RELAY_INTERVAL_MS;
+		w->next_relay_ms = clock_ms() + RELAY_INTERVAL_MS;
 	}
 }
 
