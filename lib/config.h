@@ -16,7 +16,9 @@ struct config {
 	int payment_delay_ms;       /* simulated payment time */
 	int connect_timeout_ms;     /* connect/IO timeout to backing services */
 	int max_deliveries;         /* attempts before a message is dead-lettered */
-	int prefetch;               /* unacked messages per worker */
+	int worker_inflight;        /* orders in flight per worker process = prefetch */
+	int backlog_warn_s;         /* health: oldest waiting order older = degraded */
+	const char *heartbeat_file; /* worker liveness file, "" = none */
 	enum log_level log_level;
 };
 

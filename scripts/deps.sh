@@ -4,7 +4,7 @@
 set -euo pipefail
 
 # build: compiler, pkg-config and the five client libraries
-# stack: the servers, spawn-fcgi, envsubst (gettext-base), curl, ps
+# stack: the servers, spawn-fcgi, supervisor (runs them all), envsubst (gettext-base), curl, ps
 # tests: prove (perl), sanitizer runtimes come with gcc; the browser tests
 #        (t/5x-*.t) need Debian's chromium and node, and playwright-core
 #        from npm (package-lock.json) in ./node_modules, installed below.
@@ -13,7 +13,7 @@ set -euo pipefail
 PACKAGES=(
 	gcc make pkg-config libc6-dev
 	libfcgi-dev libpq-dev librabbitmq-dev libcjson-dev libhiredis-dev
-	postgresql redis-server rabbitmq-server nginx spawn-fcgi
+	postgresql redis-server rabbitmq-server nginx spawn-fcgi supervisor
 	gettext-base curl procps
 )
 TEST_PACKAGES=(perl chromium nodejs)

@@ -41,10 +41,10 @@ for my $bad ('0', '65', 'x', '-1', '') {
 is($rc, 2, '--concurrency without a value is refused');
 
 {
-	local $ENV{BAKERY_PREFETCH} = '0';
+	local $ENV{BAKERY_WORKER_INFLIGHT} = '0';
 	($rc, $out) = run();
-	is($rc, 2, 'a bad BAKERY_PREFETCH stops start-up');
-	like($out, qr/BAKERY_PREFETCH must be an integer/, 'with a clear message');
+	is($rc, 2, 'a bad BAKERY_WORKER_INFLIGHT stops start-up');
+	like($out, qr/BAKERY_WORKER_INFLIGHT must be an integer/, 'with a clear message');
 }
 
 done_testing;

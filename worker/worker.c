@@ -98,7 +98,7 @@ static int worker_init(struct worker *w, const struct config *cfg)
 		worker_release(w);
 		return -1;
 	}
-	mq_consume_setup(w->in, cfg->prefetch);
+	mq_consume_setup(w->in, cfg->worker_inflight);
 	store_init(&w->store, w->db);
 	w->env = (struct job_env){ &w->store, w->cache, cfg->payment_delay_ms, cfg->max_deliveries };
 	w->relay = (struct relay){ &w->store, w->out, RELAY_GRACE_S,
@@ -117,7 +117,7 @@ static int worker_connect(struct worker *w)
 	if (up != w->up) {
 		if (up == 1)
 			log_info("consuming orders prefetch=%d payment_delay_ms=%d max_deliveries=%d",
-				 w->cfg->prefetch, w->cfg->payment_delay_ms, w->cfg->max_deliveries);
+				 w->cfg->worker_inflight, w->cfg->payment_delay_ms, w->cfg->max_deliveries);
 		else
 			log_warn("waiting for %s", up ? "rabbitmq" : "postgres");
 	}
