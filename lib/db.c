@@ -105,6 +105,11 @@ int db_connect(struct db *db)
 	return 0;
 }
 
+unsigned db_session(const struct db *db)
+{
+	return db->conn && PQstatus(db->conn) == CONNECTION_OK ? db->generation : 0;
+}
+
 int db_ping(struct db *db)
 {
 	static struct db_stmt ping = { "db_ping", "SELECT 1", 0, 1, 0 };

@@ -25,6 +25,10 @@ void db_free(struct db *db);
 /* Connects when not connected (at most once per retry interval). 0 or -1. */
 int db_connect(struct db *db);
 
+/* Which connection is open: an id unique in the process, 0 when none.
+ * Session state (advisory locks) lives as long as the id stays the same. */
+unsigned db_session(const struct db *db);
+
 /* Round trip to the server: 0 when reachable. */
 int db_ping(struct db *db);
 

@@ -37,7 +37,7 @@ sub exactly_once {
 }
 
 # Whatever happens below, the stack is left whole for the tests after this.
-END { my $st = $?; stack_service(start => $_) for qw(postgres rabbitmq redis); $? = $st }
+END { my $st = $?; stack_service(start => $_) for qw(postgres rabbitmq redis worker); $? = $st }
 
 # --- RabbitMQ down while orders are placed ---------------------------------------
 # Three workers (their relays race for the orders to publish).
@@ -62,12 +62,18 @@ is(scalar(grep { log_count(qr/order=$_ published by the relay \(never queued\)/)
 is(stop_worker($extra, 'TERM'), 0, 'extra workers stopped');
 
 # --- PostgreSQL restarted mid-stream ----------------------------------------------------
+# One worker alone, slow enough (8 in flight, 1 s payments) that the stream
+# of 40 orders takes a few seconds, so PostgreSQL goes while some orders
+# are done, some in payment and some still waiting.
+ok(stack_service(stop => 'worker'), "the stack's worker makes way for a slow one");
+my $slow = start_worker(name => 'worker-t45-slow',
+	env => { BAKERY_PAYMENT_DELAY_MS => 1000, BAKERY_WORKER_INFLIGHT => 8 });
 my @stream = place_n(40);
 ok(wait_until(30, sub {
-	my ($r) = sql(q{SELECT count(*) FILTER (WHERE status = 'completed'), count(*) FILTER (WHERE status = 'pending')
-		FROM orders WHERE id = ANY(:'p1'::bigint[])}, '{' . join(',', @stream) . '}');
-	$r->[0] > 0 && $r->[1] > 0;
-}), 'the worker is in the middle of the stream');
+	my ($r) = sql(q{SELECT count(*) FILTER (WHERE status = 'completed'), count(*) FILTER (WHERE status = 'processing'),
+		count(*) FILTER (WHERE status = 'pending') FROM orders WHERE id = ANY(:'p1'::bigint[])}, '{' . join(',', @stream) . '}');
+	$r->[0] > 0 && $r->[1] > 0 && $r->[2] > 0;
+}), 'the worker is in the middle of the stream, with orders in payment');
 my $seen = log_count(qr/database unreachable; holding the message|waiting for postgres|postgres connect failed/);
 ok(stack_service(stop => 'postgres'), 'postgres stopped mid-stream');
 ok(wait_until(30, sub { log_count(qr/database unreachable; holding the message|waiting for postgres|postgres connect failed/) > $seen }),
@@ -75,6 +81,8 @@ ok(wait_until(30, sub { log_count(qr/database unreachable; holding the message|w
 ok(stack_service(start => 'postgres'), 'postgres started again');
 ok(wait_final(90, @stream), 'every order of the stream settled');
 ok(exactly_once(@stream), 'all completed, each exactly once');
+is(stop_worker($slow, 'TERM'), 0, 'the slow worker stopped');
+ok(stack_service(start => 'worker'), "the stack's worker is back");
 
 # --- Redis down: only the cache is missing -----------------------------------------------
 ok(stack_service(stop => 'redis'), 'redis stopped');

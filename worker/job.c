@@ -2,24 +2,23 @@
  *
  * Shape: the order is claimed (a session advisory lock) for the whole job,
  * then
- *   tx 1  lock the order row; unless pending (or processing: an earlier
- *         attempt died, resume it) do nothing; lock its products in id
- *         order and either reserve all its stock and mark it processing, or
- *         reserve none and fail it ("insufficient stock for ...");
- *   payment, outside any transaction (BAKERY_PAYMENT_DELAY_MS);
- *   tx 2  lock the order row; if still processing, complete it, or fail it
- *         ("payment declined") and return its stock.
+ *   tx 1  (job_begin) lock the order row; unless pending (or processing:
+ *         an earlier attempt died, resume it) do nothing; lock its products
+ *         in id order and either reserve all its stock and mark it
+ *         processing, or reserve none and fail it ("insufficient stock for
+ *         ...");
+ *   payment, outside any transaction, timed by the worker's event loop;
+ *   tx 2  (job_settle) lock the order row; if still processing, complete
+ *         it, or fail it ("payment declined") and return its stock.
  * Stock is reserved exactly while an order is processing or completed, so
  * no crash between the two transactions can take it twice or lose it, and
  * product rows are never locked during payment. Every status change writes
  * its history row in the same transaction and is logged after the commit. */
 #include "job.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -28,19 +27,6 @@
 #include "store.h"
 
 #define MAX_ORDER_ID 9007199254740991.0 /* 2^53 - 1: exact in a JSON number */
-
-struct job {
-	const struct job_env *env;
-	struct store *s;
-	long long id;
-	enum job_result result; /* when a step settles the job */
-	char email[256];
-	int attempt;
-	const char *death_reason; /* dead letters: why the broker gave up */
-	/* The status change of the open transaction, logged after commit. */
-	char from[16], to[16], reason[256];
-	int stock_changed;
-};
 
 long long job_parse(const char *body, size_t len)
 {
@@ -167,16 +153,11 @@ static int job_start(struct job *j)
 	return rc;
 }
 
-/* Simulated payment (SPEC §7.4): takes the configured time; declined for
- * addresses at the domain decline.test. 0 accepted, -1 declined. */
-static int payment_charge(const char *email, int delay_ms)
+int job_payment_accepted(const struct job *j)
 {
-	struct timespec ts = { delay_ms / 1000, (delay_ms % 1000) * 1000000L };
-	const char *at = strrchr(email, '@');
+	const char *at = strrchr(j->email, '@');
 
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-	return at && strcasecmp(at + 1, "decline.test") == 0 ? -1 : 0;
+	return !(at && strcasecmp(at + 1, "decline.test") == 0);
 }
 
 /* tx 2: 0 settled, -1 database error. */
@@ -203,20 +184,6 @@ static int job_finish(struct job *j, int paid)
 	return rc < 0 ? -1 : job_commit(j);
 }
 
-static enum job_result job_run(struct job *j)
-{
-	int rc = job_start(j);
-
-	if (rc < 0)
-		return job_error(j);
-	if (rc == 0)
-		return j->result;
-	rc = payment_charge(j->email, j->env->payment_delay_ms) == 0;
-	if (job_finish(j, rc) < 0)
-		return job_error(j);
-	return JOB_DONE;
-}
-
 static void job_init(struct job *j, const struct job_env *env, long long id)
 {
 	memset(j, 0, sizeof(*j));
@@ -226,32 +193,72 @@ static void job_init(struct job *j, const struct job_env *env, long long id)
 	j->result = JOB_DONE;
 }
 
-/* Runs fn with the order claimed; a claim held elsewhere means another
- * worker has the order in hand, so this message is a duplicate. */
-static enum job_result job_claimed(struct job *j, enum job_result (*fn)(struct job *))
+/* Takes the claim: 1, or 0 with the job's result set (a claim held
+ * elsewhere means another worker has the order in hand, so this message is
+ * a duplicate). */
+static int job_claim(struct job *j)
 {
-	enum job_result r;
-	int rc = store_claim(j->s, j->id);
+	int rc = store_claim(j->s, j->id, &j->claim);
 
-	if (rc < 0)
-		return job_error(j);
+	if (rc < 0) {
+		j->result = job_error(j);
+		return 0;
+	}
 	if (rc == 0) {
 		log_msg(LOG_INFO, j->id, "in the hands of another worker; duplicate message dropped");
-		return JOB_DONE;
+		j->result = JOB_DONE;
+		return 0;
 	}
-	r = fn(j);
+	return 1;
+}
+
+static void job_unclaim(struct job *j)
+{
+	store_unclaim(j->s, j->id, j->claim);
+	j->claim = 0;
+}
+
+enum job_result job_begin(struct job *j, const struct job_env *env, long long id)
+{
+	enum job_result r;
+	int rc;
+
+	job_init(j, env, id);
+	if (!job_claim(j))
+		return j->result;
+	rc = job_start(j);
+	if (rc > 0)
+		return JOB_PAY;
+	r = rc < 0 ? job_error(j) : j->result;
 	/* Also after a retry result: a deadlock leaves the session and its
 	 * claim alive, and the next attempt claims again. */
-	store_unclaim(j->s);
+	job_unclaim(j);
 	return r;
 }
 
-enum job_result job_order(const struct job_env *env, long long id)
+enum job_result job_settle(struct job *j, int paid)
 {
-	struct job j;
+	enum job_result r = JOB_DONE;
 
-	job_init(&j, env, id);
-	return job_claimed(&j, job_run);
+	if (job_finish(j, paid) < 0)
+		r = job_error(j);
+	/* A retry runs tx 2 again: the order row's lock and status check make
+	 * that safe even if the claim went with a lost connection. */
+	if (r != JOB_RETRY)
+		job_unclaim(j);
+	return r;
+}
+
+/* Runs fn with the order claimed. */
+static enum job_result job_claimed(struct job *j, enum job_result (*fn)(struct job *))
+{
+	enum job_result r;
+
+	if (!job_claim(j))
+		return j->result;
+	r = fn(j);
+	job_unclaim(j);
+	return r;
 }
 
 enum job_result job_give_up(const struct job_env *env, long long id, const char *why)

@@ -1,5 +1,11 @@
 /* job.h - processing one order (SPEC §7.3, §7.4) and one dead letter
- * (§7.5). The caller owns the message: a job only says how to settle it. */
+ * (§7.5). The caller owns the message: a job only says how to settle it.
+ *
+ * An order's job has two halves with the payment between them, so that a
+ * worker can have many orders in payment at once (§7.8):
+ *   job_begin()   claim the order, then tx 1 (reserve or fail);
+ *   ... payment, which the worker times (BAKERY_PAYMENT_DELAY_MS) ...
+ *   job_settle()  tx 2 (complete, or fail and return the stock), unclaim. */
 #ifndef BAKERY_WORKER_JOB_H
 #define BAKERY_WORKER_JOB_H
 
@@ -13,26 +19,53 @@ enum job_result {
 	JOB_POISON, /* can never succeed (unknown order): dead-letter now */
 	JOB_FAILED, /* the database refused it: retry a bounded number of times */
 	JOB_RETRY,  /* the database is unreachable (or a deadlock): keep the
-		     * message and run the job again once it answers */
+		     * message and run the same step again once it answers */
+	JOB_PAY,    /* job_begin: reserved and claimed; take the payment, then
+		     * job_settle() */
 };
 
 /* What every job needs; borrowed, owned by the worker. */
 struct job_env {
 	struct store *store;
 	struct cache *cache;
-	int payment_delay_ms;
 	int max_attempts; /* BAKERY_MAX_DELIVERIES */
+};
+
+/* One order's job; filled by job_begin(), kept by the worker while the
+ * order is in payment. Owns nothing. */
+struct job {
+	const struct job_env *env;
+	struct store *s;
+	long long id;
+	enum job_result result;   /* when a step settles the job */
+	unsigned claim;           /* session holding the claim, 0 none */
+	char email[256];
+	int attempt;
+	const char *death_reason; /* dead letters: why the broker gave up */
+	/* The status change of the open transaction, logged after commit. */
+	char from[16], to[16], reason[256];
+	int stock_changed;
 };
 
 /* The order id of a message body: a JSON object with an integer order_id
  * of at least 1. 0 for anything else (poison). */
 long long job_parse(const char *body, size_t len);
 
-/* Processes order id: skips it unless pending (or processing, which
- * resumes an interrupted attempt); reserves all its stock or fails it;
- * takes payment; completes it or fails it and returns the stock. Two
- * transactions, with the order claimed for the whole job. */
-enum job_result job_order(const struct job_env *env, long long id);
+/* Claims order id and runs tx 1: skips it unless pending (or processing,
+ * which resumes an interrupted attempt); reserves all of its stock and
+ * marks it processing, or reserves none and fails it. JOB_PAY when the
+ * payment is to be taken (the claim stays held); any other result has
+ * dropped the claim. */
+enum job_result job_begin(struct job *j, const struct job_env *env, long long id);
+
+/* Simulated payment's answer (SPEC §7.4): declined for customer addresses
+ * at the domain decline.test. 1 accepted, 0 declined. */
+int job_payment_accepted(const struct job *j);
+
+/* tx 2 of a job that job_begin() sent to payment: completes the order if
+ * paid, else fails it and returns its stock; nothing if it was settled
+ * meanwhile. JOB_DONE, JOB_FAILED, or JOB_RETRY (claim kept: call again). */
+enum job_result job_settle(struct job *j, int paid);
 
 /* Marks order id failed with why (returning reserved stock) unless it is
  * final already: for a message given up on. JOB_DONE or an error result. */

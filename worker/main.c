@@ -3,9 +3,10 @@
  *   bakery-worker                    one worker in this process
  *   bakery-worker --concurrency N    a supervisor and N worker processes
  *
- * Each worker is single-threaded with its own connections (worker.c). The
+ * Each worker is single-threaded with its own connections and keeps many
+ * orders in flight (worker.c). The
  * supervisor only forks: it restarts a worker that dies, and on SIGTERM
- * passes the signal on and waits until every worker has finished its order
+ * passes the signal on and waits until every worker has settled its orders
  * and exited. Several independent bakery-worker processes work as well:
  * nothing is shared between workers but PostgreSQL and the queue. */
 #include <errno.h>
@@ -45,7 +46,8 @@ static void usage(FILE *out)
 		"The Bakery order worker: consumes the order queue, reserves stock, takes\n"
 		"(simulated) payment and settles each order; republishes orders the broker\n"
 		"never confirmed. --concurrency N runs N worker processes (1-%d) under a\n"
-		"supervisor. SIGTERM stops gracefully: the order in hand is finished first.\n"
+		"supervisor. Each process has up to BAKERY_WORKER_INFLIGHT orders in payment\n"
+		"at once. SIGTERM stops gracefully: the orders in flight are settled first.\n"
 		"\n"
 		"Environment (current values):\n", MAX_CONCURRENCY);
 	config_print(out);

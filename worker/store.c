@@ -23,10 +23,10 @@ static struct db_stmt claim_order = {
 	"w_claim_order", "SELECT pg_try_advisory_lock(-$1::bigint)", 1, 1, 0
 };
 
-/* Drops the claim. A worker holds one claim at a time, and unlocking all
- * is also right (and silent) on a connection that never held it. */
-static struct db_stmt unclaim_all = {
-	"w_unclaim_all", "SELECT pg_advisory_unlock_all()", 0, 0, 0
+/* Drops the claim; only sent on the connection that took it, where it
+ * is held (an unlock of a lock not held draws a WARNING). */
+static struct db_stmt unclaim_order = {
+	"w_unclaim_order", "SELECT pg_advisory_unlock(-$1::bigint)", 1, 0, 0
 };
 
 /* The order row, locked until the transaction ends. */
@@ -166,24 +166,31 @@ static int run_id(struct store *s, struct db_stmt *stmt, long long id)
 	return 0;
 }
 
-int store_claim(struct store *s, long long id)
+int store_claim(struct store *s, long long id, unsigned *session)
 {
 	PGresult *res = exec_id(s, &claim_order, id);
 	int taken;
 
+	*session = 0;
 	if (res == NULL)
 		return -1;
 	taken = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
 	PQclear(res);
+	if (taken)
+		*session = db_session(s->db);
 	return taken;
 }
 
-void store_unclaim(struct store *s)
+void store_unclaim(struct store *s, long long id, unsigned session)
 {
-	/* Keeps s->sqlstate: it may explain the job's failure. */
-	PGresult *res = db_exec(s->db, &unclaim_all, NULL, NULL);
+	char idbuf[24];
+	const char *params[] = { idbuf };
 
-	PQclear(res);
+	if (session == 0 || session != db_session(s->db))
+		return;
+	snprintf(idbuf, sizeof(idbuf), "%lld", id);
+	/* Keeps s->sqlstate: it may explain the job's failure. */
+	PQclear(db_exec(s->db, &unclaim_order, params, NULL));
 }
 
 int store_lock_order(struct store *s, long long id, struct store_order *out)

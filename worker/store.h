@@ -32,11 +32,14 @@ void store_rollback(struct store *s);
 int store_ping(struct store *s);
 
 /* The worker's claim on an order for the whole job, across transactions:
- * a session advisory lock. 1 taken, 0 another worker holds it, -1. A lost
- * connection drops the claim with it. A worker holds one claim at a time;
- * store_unclaim() drops it (or nothing). */
-int store_claim(struct store *s, long long id);
-void store_unclaim(struct store *s);
+ * a session advisory lock. 1 taken (*session says on which connection, see
+ * db_session()), 0 another session holds it, -1. A lost connection drops
+ * the claim with it. Advisory locks are re-entrant within a session, so a
+ * worker never claims an order it already holds (it keeps a table of its
+ * orders in flight). store_unclaim() drops the claim if that connection is
+ * still the one open, and does nothing otherwise. */
+int store_claim(struct store *s, long long id, unsigned *session);
+void store_unclaim(struct store *s, long long id, unsigned session);
 
 /* In a transaction: the order row, locked. 1 found, 0 unknown, -1. */
 int store_lock_order(struct store *s, long long id, struct store_order *out);

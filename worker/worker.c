@@ -1,26 +1,43 @@
-/* worker.c - the consume loop of one worker process.
+/* worker.c - the consume loop of one worker process: many orders in
+ * flight at once (SPEC §7.3-7.6, §7.8).
  *
- * Single-threaded: take a message (order queue or dead-letter queue), run
- * its job to the end, settle the message, then once a second a relay round.
- * Two RabbitMQ connections: one consumes (prefetch BAKERY_PREFETCH, manual
- * acks), one publishes for the relay, so a confirm wait never meets a
- * delivery. PostgreSQL and RabbitMQ are reconnected with exponential
- * backoff. A message whose job finds the database unreachable is kept in
- * hand, not counted, until the database answers again; one the database
- * refuses is returned to the queue until its BAKERY_MAX_DELIVERIES-th
- * delivery, then its order is failed and the message dead-lettered. */
+ * Payment stands for a remote call, so the only long wait in an order's
+ * life is spent in no code at all: one thread runs an event loop whose
+ * timers are the payments in progress. Each turn of the loop settles at
+ * most one order whose payment is due (tx 2, ack), then takes at most one
+ * message (claim, tx 1), waiting for it no longer than the next payment's
+ * due time. Up to BAKERY_WORKER_INFLIGHT orders are in payment at once; the
+ * same number is the consumer's prefetch, so the broker never hands over
+ * more than there are places for. The database work of an order takes a
+ * millisecond or two, so one thread and one connection keep up, with no
+ * locking and no connection per order (see docs/design-decisions.md).
+ *
+ * Connections: PostgreSQL twice (the jobs' session, which holds the
+ * orders' claims, and the relay's, whose stranded sweep must not see those
+ * claims as its own), RabbitMQ twice (one consumes, one publishes for the
+ * relay, so a confirm wait never meets a delivery). All are reconnected
+ * with backoff. A step that finds the database unreachable waits for it,
+ * holding its message; one the database refuses is returned to the queue
+ * until its BAKERY_MAX_DELIVERIES-th delivery, then its order is failed and
+ * the message dead-lettered. On SIGTERM no message is taken any more; the
+ * orders in payment are settled and acked, then the process exits. */
 #include "worker.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cache.h"
+#include "clock.h"
 #include "config.h"
 #include "db.h"
 #include "job.h"
-#include "clock.h"
 #include "log.h"
 #include "mq.h"
 #include "relay.h"
@@ -28,44 +45,63 @@
 
 #define WAIT_MS           250  /* longest wait for a message between checks */
 #define RELAY_INTERVAL_MS 1000
+#define HEARTBEAT_MS      1000
 #define RELAY_GRACE_S     5    /* the responder's publish of a new order runs meanwhile */
 #define STALE_MIN_S       30   /* processing untouched this long (+ 2 x payment) */
+#define STOP_SETTLE_MS    15000 /* after the last payment, to settle on SIGTERM */
 #define BACKOFF_MIN_MS    250
 #define BACKOFF_MAX_MS    5000
 
+/* An order in payment: its job, its message (acked after tx 2), and when
+ * the payment answers. */
+struct flight {
+	struct job job;
+	struct mq_message msg;
+	long long due_ms;
+	int used;
+};
+
 struct worker {
 	const struct config *cfg;
-	struct db *db;
+	struct db *db;       /* the jobs' session: holds the claims */
+	struct db *relay_db;
 	struct store store;
+	struct store relay_store;
 	struct cache *cache;
 	struct mq *in;  /* consumes */
 	struct mq *out; /* publishes (relay) */
 	struct job_env env;
 	struct relay relay;
+	struct flight *flights; /* cfg->worker_inflight places */
+	int nflight;
 	sigset_t stop_signals;
 	int stopping;
+	int abandon;    /* stopping, and the database will not come back in time */
+	long long stop_deadline_ms;
 	int up;         /* as last logged: 1 both, 0 no postgres, -1 no rabbitmq, 2 not yet */
 	int backoff_ms;
 	long long next_relay_ms;
+	long long next_heartbeat_ms;
+	int heartbeat_failed;
 };
 
-/* 1 once SIGTERM or SIGINT arrived. */
-static int worker_stopping(struct worker *w)
+/* Waits up to ms for a stop signal (0: only looks); 1 once stopping. */
+static int worker_idle(struct worker *w, int ms)
 {
-	struct timespec zero = { 0, 0 };
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
-	if (!w->stopping && sigtimedwait(&w->stop_signals, NULL, &zero) > 0)
+	if (sigtimedwait(&w->stop_signals, NULL, &ts) > 0 && !w->stopping) {
 		w->stopping = 1;
+		w->stop_deadline_ms = clock_ms() + w->cfg->payment_delay_ms + STOP_SETTLE_MS;
+		log_info("stopping: settling %d orders in flight", w->nflight);
+	}
 	return w->stopping;
 }
 
 /* Sleeps the current backoff (a stop signal ends it early), then doubles it. */
 static void worker_backoff(struct worker *w)
 {
-	struct timespec ts = { w->backoff_ms / 1000, (w->backoff_ms % 1000) * 1000000L };
-
-	if (!w->stopping && sigtimedwait(&w->stop_signals, NULL, &ts) > 0)
-		w->stopping = 1;
+	worker_idle(w, w->backoff_ms);
 	w->backoff_ms = w->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : w->backoff_ms * 2;
 }
 
@@ -75,6 +111,8 @@ static void worker_release(struct worker *w)
 	mq_free(w->out);
 	cache_free(w->cache);
 	db_free(w->db);
+	db_free(w->relay_db);
+	free(w->flights);
 }
 
 static int worker_init(struct worker *w, const struct config *cfg)
@@ -88,20 +126,23 @@ static int worker_init(struct worker *w, const struct config *cfg)
 	sigaddset(&w->stop_signals, SIGINT);
 	w->backoff_ms = BACKOFF_MIN_MS;
 	w->up = 2;
+	w->flights = calloc((size_t)cfg->worker_inflight, sizeof(*w->flights));
 	w->db = db_new(cfg->database_url, "bakery-worker", cfg->connect_timeout_ms);
+	w->relay_db = db_new(cfg->database_url, "bakery-worker-relay", cfg->connect_timeout_ms);
 	w->in = mq_new(cfg->amqp_url, cfg->connect_timeout_ms, cfg->max_deliveries, err, sizeof(err));
 	w->out = w->in ? mq_new(cfg->amqp_url, cfg->connect_timeout_ms, cfg->max_deliveries,
 				err, sizeof(err)) : NULL;
 	w->cache = w->out ? cache_new(cfg->redis_url, cfg->connect_timeout_ms, err, sizeof(err)) : NULL;
-	if (w->db == NULL || w->cache == NULL) {
+	if (w->flights == NULL || w->db == NULL || w->relay_db == NULL || w->cache == NULL) {
 		log_error("cannot start: %s", err);
 		worker_release(w);
 		return -1;
 	}
 	mq_consume_setup(w->in, cfg->worker_inflight);
 	store_init(&w->store, w->db);
-	w->env = (struct job_env){ &w->store, w->cache, cfg->payment_delay_ms, cfg->max_deliveries };
-	w->relay = (struct relay){ &w->store, w->out, RELAY_GRACE_S,
+	store_init(&w->relay_store, w->relay_db);
+	w->env = (struct job_env){ &w->store, w->cache, cfg->max_deliveries };
+	w->relay = (struct relay){ &w->relay_store, w->out, RELAY_GRACE_S,
 				   STALE_MIN_S + 2 * (cfg->payment_delay_ms / 1000) };
 	return 0;
 }
@@ -116,8 +157,9 @@ static int worker_connect(struct worker *w)
 		up = -1;
 	if (up != w->up) {
 		if (up == 1)
-			log_info("consuming orders prefetch=%d payment_delay_ms=%d max_deliveries=%d",
-				 w->cfg->worker_inflight, w->cfg->payment_delay_ms, w->cfg->max_deliveries);
+			log_info("consuming orders inflight=%d payment_delay_ms=%d max_deliveries=%d",
+				 w->cfg->worker_inflight, w->cfg->payment_delay_ms,
+				 w->cfg->max_deliveries);
 		else
 			log_warn("waiting for %s", up ? "rabbitmq" : "postgres");
 	}
@@ -127,10 +169,10 @@ static int worker_connect(struct worker *w)
 	return up == 1 ? 0 : -1;
 }
 
-/* Before a job runs again: a short pause if the database answers (a
+/* Before a step runs again: a short pause if the database answers (a
  * deadlock or a connection lost and already back), else a wait with
- * backoff until it does. 0, or -1 on a stop signal (the message in hand
- * stays unacked; the broker redelivers it). */
+ * backoff until it does. 0, or -1 when stopping and out of time to settle
+ * (the message in hand stays unacked; the broker redelivers it). */
 static int worker_wait_db(struct worker *w, long long id)
 {
 	int down = 0;
@@ -138,8 +180,10 @@ static int worker_wait_db(struct worker *w, long long id)
 	w->backoff_ms = BACKOFF_MIN_MS;
 	for (;;) {
 		worker_backoff(w);
-		if (worker_stopping(w))
+		if (w->stopping && clock_ms() >= w->stop_deadline_ms) {
+			w->abandon = 1;
 			return -1;
+		}
 		if (store_ping(&w->store) == 0)
 			break;
 		if (!down++)
@@ -148,21 +192,6 @@ static int worker_wait_db(struct worker *w, long long id)
 	log_msg(LOG_INFO, id, "retrying the order");
 	w->backoff_ms = BACKOFF_MIN_MS;
 	return 0;
-}
-
-/* Runs the message's job until it no longer asks for a retry: its result,
- * or -1 when a stop signal came while waiting for the database. */
-static int worker_job(struct worker *w, const struct mq_message *msg, long long id)
-{
-	for (;;) {
-		enum job_result r = msg->dead ? job_dead_letter(&w->env, id, msg->death_reason)
-					      : job_order(&w->env, id);
-
-		if (r != JOB_RETRY)
-			return (int)r;
-		if (worker_wait_db(w, id) < 0)
-			return -1;
-	}
 }
 
 /* The database refused this order's job: requeue, or give up on its last
@@ -186,16 +215,11 @@ static void worker_refused(struct worker *w, const struct mq_message *msg, long 
 	mq_reject(w->in, msg, 0);
 }
 
-static void worker_order(struct worker *w, const struct mq_message *msg, long long id)
+/* Settles msg by a job's final result. */
+static void worker_settle_msg(struct worker *w, const struct mq_message *msg, long long id,
+			      enum job_result r)
 {
-	if (id == 0) {
-		/* log_msg escapes whatever the body holds. */
-		log_warn("poison message message_id=%s bytes=%zu body=\"%.100s\": not {\"order_id\": N};"
-			 " dead-lettering", msg->message_id, msg->body_len, msg->body);
-		mq_reject(w->in, msg, 0);
-		return;
-	}
-	switch (worker_job(w, msg, id)) {
+	switch (r) {
 	case JOB_DONE:
 		mq_ack(w->in, msg);
 		break;
@@ -206,9 +230,90 @@ static void worker_order(struct worker *w, const struct mq_message *msg, long lo
 	case JOB_FAILED:
 		worker_refused(w, msg, id);
 		break;
-	default: /* stopping */
-		break;
+	case JOB_RETRY:
+	case JOB_PAY:
+		break; /* not final: the caller keeps the message */
 	}
+}
+
+static struct flight *flight_find(struct worker *w, long long id)
+{
+	for (int i = 0; i < w->cfg->worker_inflight; i++)
+		if (w->flights[i].used && w->flights[i].job.id == id)
+			return &w->flights[i];
+	return NULL;
+}
+
+/* The order in flight whose payment answers first, or NULL. */
+static struct flight *flight_next(struct worker *w)
+{
+	struct flight *next = NULL;
+
+	for (int i = 0; i < w->cfg->worker_inflight && w->nflight; i++)
+		if (w->flights[i].used && (next == NULL || w->flights[i].due_ms < next->due_ms))
+			next = &w->flights[i];
+	return next;
+}
+
+/* A second message for an order this worker has in flight: the broker
+ * resent it on a new connection (the old one's tag can no longer be
+ * acked, so the flight takes the new one), or it is a duplicate. */
+static void flight_duplicate(struct worker *w, struct flight *f, const struct mq_message *msg)
+{
+	if (f->msg.generation != msg->generation) {
+		f->msg = *msg;
+		return;
+	}
+	log_msg(LOG_INFO, f->job.id, "already in flight here; duplicate message dropped");
+	mq_ack(w->in, msg);
+}
+
+/* An order message: tx 1 now, then into a free place to wait for its
+ * payment; or settled at once. */
+static void worker_order(struct worker *w, const struct mq_message *msg, long long id)
+{
+	struct flight *f = flight_find(w, id);
+	enum job_result r;
+	int i;
+
+	if (f) {
+		flight_duplicate(w, f, msg);
+		return;
+	}
+	for (i = 0; i < w->cfg->worker_inflight && w->flights[i].used; i++)
+		;
+	if (i == w->cfg->worker_inflight) {
+		/* The prefetch makes this impossible; never drop a message. */
+		log_msg(LOG_ERROR, id, "no place in flight; requeued");
+		mq_reject(w->in, msg, 1);
+		return;
+	}
+	f = &w->flights[i];
+	while ((r = job_begin(&f->job, &w->env, id)) == JOB_RETRY)
+		if (worker_wait_db(w, id) < 0)
+			return;
+	if (r != JOB_PAY) {
+		worker_settle_msg(w, msg, id, r);
+		return;
+	}
+	f->msg = *msg;
+	f->due_ms = clock_ms() + w->cfg->payment_delay_ms;
+	f->used = 1;
+	w->nflight++;
+}
+
+/* Payment answered for f: tx 2, then ack. */
+static void worker_settle(struct worker *w, struct flight *f)
+{
+	int paid = job_payment_accepted(&f->job);
+	enum job_result r;
+
+	while ((r = job_settle(&f->job, paid)) == JOB_RETRY)
+		if (worker_wait_db(w, f->job.id) < 0)
+			return;
+	worker_settle_msg(w, &f->msg, f->job.id, r);
+	f->used = 0;
+	w->nflight--;
 }
 
 /* A dead letter is always acked once handled: it has nowhere else to go. */
@@ -216,29 +321,99 @@ static void worker_dead(struct worker *w, const struct mq_message *msg, long lon
 {
 	log_msg(LOG_ERROR, id, "dead letter message_id=%s reason=%s body=\"%.100s\"",
 		msg->message_id, msg->death_reason[0] ? msg->death_reason : "unknown", msg->body);
-	if (id > 0 && worker_job(w, msg, id) < 0)
-		return;
+	if (id > 0 && flight_find(w, id)) {
+		log_msg(LOG_INFO, id, "its order is in flight here and settles there");
+	} else if (id > 0) {
+		while (job_dead_letter(&w->env, id, msg->death_reason) == JOB_RETRY)
+			if (worker_wait_db(w, id) < 0)
+				return;
+	}
 	mq_ack(w->in, msg);
 }
 
-static void worker_step(struct worker *w)
+static void worker_message(struct worker *w, const struct mq_message *msg)
+{
+	long long id = msg->body_len <= MQ_BODY_MAX ? job_parse(msg->body, msg->body_len) : 0;
+
+	if (msg->dead) {
+		worker_dead(w, msg, id);
+	} else if (id == 0) {
+		/* log_msg escapes whatever the body holds. */
+		log_warn("poison message message_id=%s bytes=%zu body=\"%.100s\": not {\"order_id\": N};"
+			 " dead-lettering", msg->message_id, msg->body_len, msg->body);
+		mq_reject(w->in, msg, 0);
+	} else {
+		worker_order(w, msg, id);
+	}
+}
+
+/* Proof of life for a container health check: the file's mtime. */
+static void worker_heartbeat(struct worker *w)
+{
+	const char *path = w->cfg->heartbeat_file;
+	int fd;
+
+	if (path[0] == '\0' || clock_ms() < w->next_heartbeat_ms)
+		return;
+	w->next_heartbeat_ms = clock_ms() + HEARTBEAT_MS;
+	if (utimensat(AT_FDCWD, path, NULL, 0) == 0)
+		return;
+	fd = errno == ENOENT ? open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644) : -1;
+	if (fd >= 0) {
+		close(fd);
+		return;
+	}
+	if (!w->heartbeat_failed++)
+		log_warn("cannot touch BAKERY_HEARTBEAT_FILE %s: %s", path, strerror(errno));
+}
+
+/* While connected: takes at most one message, waiting up to wait_ms; then
+ * the relay round and the heartbeat when due. */
+static void worker_take(struct worker *w, int wait_ms)
 {
 	struct mq_message msg;
-	long long id;
-	int rc = mq_next(w->in, &msg, WAIT_MS);
+	int rc = 0;
 
-	if (rc == 1) {
-		id = msg.body_len <= MQ_BODY_MAX ? job_parse(msg.body, msg.body_len) : 0;
-		if (msg.dead)
-			worker_dead(w, &msg, id);
-		else
-			worker_order(w, &msg, id);
-	}
+	if (w->nflight < w->cfg->worker_inflight)
+		rc = mq_next(w->in, &msg, wait_ms);
+	else
+		worker_idle(w, wait_ms);
+	if (rc == 1)
+		worker_message(w, &msg);
 	/* Not right after the broker went away: the relay would only fail. */
 	if (rc >= 0 && clock_ms() >= w->next_relay_ms) {
 		relay_run(&w->relay);
 		w->next_relay_ms = clock_ms() + RELAY_INTERVAL_MS;
 	}
+	if (rc >= 0)
+		worker_heartbeat(w);
+}
+
+/* One turn of the loop: settle one order whose payment is due, then take
+ * one message, waiting no longer than the next payment. */
+static void worker_turn(struct worker *w)
+{
+	struct flight *f = flight_next(w);
+	long long now = clock_ms();
+	int wait_ms = WAIT_MS;
+
+	if (f && f->due_ms <= now) {
+		worker_settle(w, f);
+		wait_ms = 0;
+	} else if (f && f->due_ms - now < WAIT_MS) {
+		wait_ms = (int)(f->due_ms - now);
+	}
+	if (worker_idle(w, 0) || w->abandon) {
+		if (wait_ms > 0 && w->nflight)
+			worker_idle(w, wait_ms);
+		return;
+	}
+	if (worker_connect(w) == 0)
+		worker_take(w, wait_ms);
+	else if (w->nflight)
+		worker_idle(w, wait_ms);
+	else
+		worker_backoff(w);
 }
 
 int worker_run(const struct config *cfg)
@@ -248,12 +423,11 @@ int worker_run(const struct config *cfg)
 	if (worker_init(&w, cfg) < 0)
 		return 1;
 	log_info("worker started");
-	while (!worker_stopping(&w)) {
-		if (worker_connect(&w) < 0)
-			worker_backoff(&w);
-		else
-			worker_step(&w);
-	}
+	while (!w.abandon && !(w.stopping && w.nflight == 0))
+		worker_turn(&w);
+	if (w.nflight)
+		log_warn("stopping with %d orders unsettled: the database did not come back;"
+			 " the broker redelivers them", w.nflight);
 	log_info("worker stopping");
 	worker_release(&w);
 	return 0;

@@ -4,9 +4,10 @@
 
 struct config;
 
-/* Runs one single-threaded worker until SIGTERM or SIGINT, which the
- * caller must have blocked (they are taken with sigtimedwait between
- * orders, so the order in hand always finishes and is acked first).
+/* Runs one single-threaded worker, with up to BAKERY_WORKER_INFLIGHT orders
+ * in payment at once, until SIGTERM or SIGINT, which the caller must have
+ * blocked (they are taken with sigtimedwait in the event loop, so the
+ * orders in flight are settled and acked first).
  * Returns the process exit status: 0 after a graceful stop, 1 when it could
  * not start. */
 int worker_run(const struct config *cfg);
