@@ -55,6 +55,30 @@ is(order_row($id)->{status}, 'completed', 'after finishing the order in hand');
 ok(log_count(qr/order=$id status from=processing to=completed/) == 1, 'completed once');
 is(stock($p), 46, 'stock taken once');
 
+# --- many orders in payment at once; SIGTERM settles all of them -------------------
+# One process, 20 orders, 5 s payments: all 20 are in payment together
+# (not one after another), and SIGTERM waits for every one of them.
+my $beat = "$ENV{BAKERY_VAR}/run/worker-t43.alive";
+unlink $beat;
+my $many = start_worker(name => 'worker-t43-many',
+	env => { BAKERY_PAYMENT_DELAY_MS => 5000, BAKERY_HEARTBEAT_FILE => $beat });
+my @inflight = map { place_order(items => [ [ $p, 1 ] ])->{json}{order_id} } 1 .. 20;
+my $list = '{' . join(',', @inflight) . '}';
+ok(wait_until(30, sub {
+	my ($r) = sql(q{SELECT count(*) FROM orders WHERE id = ANY(:'p1'::bigint[]) AND status = 'processing'}, $list);
+	$r->[0] == 20;
+}), 'one worker process has all 20 orders in payment at the same time');
+ok(-e $beat, 'the worker keeps its heartbeat file');
+my $m0 = (stat $beat)[9];
+ok(wait_until(10, sub { (stat $beat)[9] > $m0 }), 'and touches it again a second later');
+is(stop_worker($many, 'TERM', 60), 0, 'SIGTERM with 20 orders in payment: exit status 0');
+my ($done) = sql(q{SELECT count(*) FROM orders WHERE id = ANY(:'p1'::bigint[]) AND status = 'completed'}, $list);
+is($done->[0], 20, 'after settling every one of them');
+is(stock($p), 46 - 20, 'stock taken once each');
+my $m1 = (stat $beat)[9];
+ok(!wait_until(2.5, sub { (stat $beat)[9] > $m1 }), 'a stopped worker touches its heartbeat no more');
+set_stock($p, 46);
+
 # --- an order stranded in processing, its message gone ---------------------------------
 # As if its worker died and the message was lost: reserved, untouched for
 # an hour, claimed by nobody. The relay's sweep republishes it.
