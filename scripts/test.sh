@@ -13,7 +13,8 @@ DATABASE_URL=postgresql://bakery@127.0.0.1:$BAKERY_PG_PORT/bakery
 REDIS_URL=redis://127.0.0.1:$BAKERY_REDIS_PORT/0
 AMQP_URL=amqp://bakery:bakery@127.0.0.1:$BAKERY_AMQP_PORT/bakery
 BAKERY_URL=http://127.0.0.1:$BAKERY_HTTP_PORT
-BAKERY_PAYMENT_DELAY_MS=${BAKERY_PAYMENT_DELAY_MS:-100}
+# The default users get: the worker keeps many orders in payment at once.
+BAKERY_PAYMENT_DELAY_MS=${BAKERY_PAYMENT_DELAY_MS:-500}
 ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 set +a
