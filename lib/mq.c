@@ -289,19 +289,30 @@ int mq_connect(struct mq *mq)
 	return 0;
 }
 
-static int mq_ping_once(struct mq *mq)
+/* A passive declare only asks about the queue; its declare-ok carries the
+ * queue's consumer and ready-message counts. */
+static int mq_ping_once(struct mq *mq, void *arg)
 {
+	struct mq_queue_info *out = arg;
+	amqp_queue_declare_ok_t *ok;
+
 	if (mq_connect(mq) < 0)
 		return -1;
-	amqp_queue_declare(mq->conn, mq->channel, amqp_cstring_bytes(ORDER_QUEUE), 1, 0, 0, 0,
-			   amqp_empty_table);
-	return mq_check(mq, "check order queue");
+	ok = amqp_queue_declare(mq->conn, mq->channel, amqp_cstring_bytes(ORDER_QUEUE), 1, 0, 0,
+				0, amqp_empty_table);
+	if (mq_check(mq, "check order queue") < 0 || ok == NULL)
+		return -1;
+	if (out) {
+		out->consumers = ok->consumer_count;
+		out->messages = ok->message_count;
+	}
+	return 0;
 }
 
 /* Runs op; when it fails because a kept connection had died while idle
  * (broker restart), runs it once more on a fresh connection, which tells
  * that apart from a broker that is really down. */
-static int mq_retry(struct mq *mq, int (*op)(struct mq *, long long), long long arg)
+static int mq_retry(struct mq *mq, int (*op)(struct mq *, void *), void *arg)
 {
 	int had_conn = mq->conn != NULL;
 
@@ -313,15 +324,15 @@ static int mq_retry(struct mq *mq, int (*op)(struct mq *, long long), long long 
 	return op(mq, arg);
 }
 
-static int mq_ping_op(struct mq *mq, long long unused)
-{
-	(void)unused;
-	return mq_ping_once(mq);
-}
-
 int mq_ping(struct mq *mq)
 {
-	return mq_retry(mq, mq_ping_op, 0);
+	return mq_retry(mq, mq_ping_once, NULL);
+}
+
+int mq_order_queue_info(struct mq *mq, struct mq_queue_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	return mq_retry(mq, mq_ping_once, out);
 }
 
 /* Waits for the broker's ack of delivery tag; -1 on nack, timeout, error. */
@@ -370,8 +381,9 @@ static int mq_wait_confirm(struct mq *mq, uint64_t tag)
 	}
 }
 
-static int mq_publish_once(struct mq *mq, long long order_id)
+static int mq_publish_once(struct mq *mq, void *arg)
 {
+	long long order_id = *(const long long *)arg;
 	char body[64], msgid[32];
 	amqp_basic_properties_t props;
 	uint64_t tag;
@@ -400,7 +412,7 @@ static int mq_publish_once(struct mq *mq, long long order_id)
 
 int mq_publish_order(struct mq *mq, long long order_id)
 {
-	return mq_retry(mq, mq_publish_once, order_id);
+	return mq_retry(mq, mq_publish_once, &order_id);
 }
 
 /* ------------------------------------------------------------ consume -- */

@@ -49,8 +49,18 @@ void mq_consume_setup(struct mq *mq, int prefetch);
  * topology idempotently. 0 or -1. */
 int mq_connect(struct mq *mq);
 
+/* What the broker says about the order queue. */
+struct mq_queue_info {
+	unsigned long consumers; /* consumers attached: running workers */
+	unsigned long messages;  /* messages ready, not yet delivered */
+};
+
 /* 0 when the broker answers on the order queue. */
 int mq_ping(struct mq *mq);
+
+/* mq_ping() that also fills *out (when non-NULL) from the broker's answer,
+ * at no extra round trip. 0 or -1 (broker does not answer; *out zeroed). */
+int mq_order_queue_info(struct mq *mq, struct mq_queue_info *out);
 
 /* Publishes {"order_id": N} persistently to the order queue and waits for
  * the broker's confirm. 0 only when confirmed; -1 means "not known to be

@@ -91,6 +91,15 @@ static struct db_stmt cancel_order = {
 	2, 0, 0
 };
 
+/* The backlog: pending orders and the age of the oldest, both from the
+ * (status, created_at) index; the health check's PostgreSQL ping too. */
+static struct db_stmt pending_backlog = {
+	"order_backlog",
+	"SELECT count(*), coalesce(floor(extract(epoch FROM now() - min(created_at))), 0)::bigint"
+	" FROM orders WHERE status = 'pending'",
+	0, 1, 0
+};
+
 /* Formats ids or quantities as a PostgreSQL array literal "{1,2,3}". */
 static void array_literal(char *buf, size_t len, const struct order_line *lines, int n, int qty)
 {
@@ -294,6 +303,21 @@ int order_cancel(struct db *db, long long id, const char *reason, char status_ou
 	snprintf(status_out, 16, "%s", PQgetisnull(res, 0, 1) ? "" : PQgetvalue(res, 0, 1));
 	PQclear(res);
 	return rc;
+}
+
+int order_backlog(struct db *db, struct order_backlog *out)
+{
+	PGresult *res = db_exec(db, &pending_backlog, NULL, NULL);
+
+	memset(out, 0, sizeof(*out));
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) == 1) {
+		out->waiting = ll_at(res, 0, 0);
+		out->oldest_s = ll_at(res, 0, 1);
+	}
+	PQclear(res);
+	return 0;
 }
 
 int order_token_equal(const char *a, const char *b)

@@ -1,5 +1,6 @@
 /* order.h - the order model in PostgreSQL: placement, reading, customer
- * cancellation, queue bookkeeping. Status names and transitions live here. */
+ * cancellation, queue bookkeeping, the backlog. Status names and
+ * transitions live here. */
 #ifndef BAKERY_ORDER_H
 #define BAKERY_ORDER_H
 
@@ -99,6 +100,16 @@ void order_release(struct order *o);
 /* pending -> cancelled with a history event. 1 done, 0 unknown order,
  * -2 not pending any more (status copied to status_out), -1 db down. */
 int order_cancel(struct db *db, long long id, const char *reason, char status_out[16]);
+
+/* The orders waiting for a worker. */
+struct order_backlog {
+	long long waiting;  /* orders still pending */
+	long long oldest_s; /* age of the oldest pending one, whole seconds; 0 if none */
+};
+
+/* Reads the backlog in one cheap statement, which also serves as the health
+ * check's PostgreSQL ping. 0, or -1 when the database does not answer. */
+int order_backlog(struct db *db, struct order_backlog *out);
 
 /* 1 when a and b are equal, compared in constant time. */
 int order_token_equal(const char *a, const char *b);
