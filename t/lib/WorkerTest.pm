@@ -1,8 +1,8 @@
 package WorkerTest;
 # Helpers for the worker tests (t/4x-worker-*.t): products and orders of
 # their own, raw messages on the broker, extra bakery-worker processes
-# (always stopped at exit), services of the test stack stopped and started,
-# and the workers' logs.
+# (always stopped at exit), services of the test stack stopped and started
+# (and asked about through its supervisord), and the workers' logs.
 use strict;
 use warnings;
 use Exporter 'import';
@@ -14,7 +14,7 @@ use BakeryTest;
 
 our @EXPORT = qw(new_product stock set_stock place_order insert_order order_row history
 	wait_final wait_status publish_raw publish_many rabbitmqctl start_worker stop_worker worker_logs
-	log_count stack_service);
+	log_count stack_service supervisorctl service_pid service_state);
 
 my $repo = "$FindBin::Bin/..";
 my %workers; # pid => log file
@@ -205,6 +205,32 @@ sub stack_service {
 	my ($cmd, $service) = @_;
 	my $rc = system("$repo/scripts/stack.sh", $cmd, $service);
 	return $rc == 0 ? 1 : 0;
+}
+
+# supervisorctl ARGS... on the test stack's supervisord; its output, without
+# the trailing newline.
+sub supervisorctl {
+	my (@args) = @_;
+	my $var = $ENV{BAKERY_VAR} or BAIL_OUT('BAKERY_VAR is not set');
+	open(my $fh, '-|', 'supervisorctl', '-c', "$var/supervisord.conf", @args) or die "supervisorctl: $!";
+	local $/;
+	my $out = <$fh> // '';
+	close $fh;
+	$out =~ s/\s+\z//;
+	return $out;
+}
+
+# The pid of a program of the test stack (postgres, redis, epmd, rabbitmq,
+# api, worker, nginx), 0 when it is not running.
+sub service_pid {
+	my $pid = supervisorctl('pid', $_[0]);
+	return $pid =~ /^[0-9]+$/ ? $pid + 0 : 0;
+}
+
+# Its supervisord state: RUNNING, STARTING, BACKOFF, STOPPED, FATAL, ...
+sub service_state {
+	my (undef, $state) = split ' ', supervisorctl('status', $_[0]);
+	return $state // '';
 }
 
 END {
