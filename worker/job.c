@@ -8,8 +8,9 @@
  *         processing, or reserve none and fail it ("insufficient stock for
  *         ...");
  *   payment, outside any transaction, timed by the worker's event loop;
- *   tx 2  (job_settle) lock the order row; if still processing, complete
- *         it, or fail it ("payment declined") and return its stock.
+ *   tx 2  (job_settle) if still processing, complete it (one statement),
+ *         or lock the order row, fail it ("payment declined") and return
+ *         its stock.
  * Stock is reserved exactly while an order is processing or completed, so
  * no crash between the two transactions can take it twice or lose it, and
  * product rows are never locked during payment. Every status change writes
@@ -86,12 +87,10 @@ static int job_fail_locked(struct job *j, const char *from, const char *why)
 	return job_move(j, from, "failed", why, 0);
 }
 
-/* Commits; then logs the status change and drops the cached listing if
- * stock moved. 0 or -1. */
-static int job_commit(struct job *j)
+/* After a commit: logs the status change and drops the cached listing if
+ * stock moved. */
+static void job_committed(struct job *j)
 {
-	if (store_commit(j->s) < 0)
-		return -1;
 	if (j->to[0])
 		log_msg(strcmp(j->to, "failed") == 0 ? LOG_WARN : LOG_INFO, j->id,
 			"status from=%s to=%s reason=\"%s\" attempt=%d", j->from, j->to,
@@ -100,6 +99,13 @@ static int job_commit(struct job *j)
 		cache_listing_invalidate(j->env->cache);
 	j->to[0] = '\0';
 	j->stock_changed = 0;
+}
+
+static int job_commit(struct job *j)
+{
+	if (store_commit(j->s) < 0)
+		return -1;
+	job_committed(j);
 	return 0;
 }
 
@@ -160,27 +166,45 @@ int job_payment_accepted(const struct job *j)
 	return !(at && strcasecmp(at + 1, "decline.test") == 0);
 }
 
+/* tx 2 of a paid order: one statement, which is its own transaction (the
+ * common path: one round trip instead of four). 0 settled, -1. */
+static int job_complete(struct job *j)
+{
+	int rc = store_complete(j->s, j->id);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		/* A duplicate's job or the dead-letter handler settled it. */
+		log_msg(LOG_INFO, j->id, "settled meanwhile");
+		return 0;
+	}
+	snprintf(j->from, sizeof(j->from), "processing");
+	snprintf(j->to, sizeof(j->to), "completed");
+	snprintf(j->reason, sizeof(j->reason), "payment accepted");
+	job_committed(j);
+	return 0;
+}
+
 /* tx 2: 0 settled, -1 database error. */
 static int job_finish(struct job *j, int paid)
 {
 	struct store_order o;
 	int rc;
 
+	if (paid)
+		return job_complete(j);
 	if (store_begin(j->s) < 0)
 		return -1;
 	rc = store_lock_order(j->s, j->id, &o);
 	if (rc < 0)
 		return -1;
 	if (rc == 0 || strcmp(o.status, "processing") != 0) {
-		/* A duplicate's job or the dead-letter handler settled it. */
 		store_rollback(j->s);
 		log_msg(LOG_INFO, j->id, "settled meanwhile as %s", rc ? o.status : "deleted");
 		return 0;
 	}
-	if (paid)
-		rc = job_move(j, "processing", "completed", "payment accepted", 0);
-	else
-		rc = job_fail_locked(j, "processing", "payment declined");
+	rc = job_fail_locked(j, "processing", "payment declined");
 	return rc < 0 ? -1 : job_commit(j);
 }
 

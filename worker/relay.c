@@ -16,8 +16,6 @@
 #include "mq.h"
 #include "store.h"
 
-#define RELAY_BATCH 100
-
 typedef int relay_select(struct store *s, int secs, long long *ids, int max);
 
 /* Publishes one batch; returns how many, or -1. */

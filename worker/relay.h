@@ -6,6 +6,9 @@
 struct mq;
 struct store;
 
+/* Orders one round publishes at most, of each kind. */
+#define RELAY_BATCH 100
+
 struct relay {
 	struct store *store; /* borrowed */
 	struct mq *mq;       /* borrowed: a publishing connection */
@@ -16,7 +19,8 @@ struct relay {
 /* One round: publishes, with confirms, pending orders not marked queued
  * and stranded processing orders, a batch of each, and marks them. Safe with
  * any number of workers (rows are taken FOR UPDATE SKIP LOCKED). Returns
- * how many were published, or -1 (database or broker error, logged). */
+ * how many were published (RELAY_BATCH or more: there may be more to
+ * send), or -1 (database or broker error, logged). */
 int relay_run(struct relay *r);
 
 #endif

@@ -265,8 +265,9 @@ int store_release(struct store *s, long long id)
 	return run_id(s, &return_stock, id);
 }
 
-int store_transition(struct store *s, long long id, const char *from, const char *to,
-		     const char *reason, int add_attempts)
+/* The transition statement: how many orders moved (0 or 1), or -1. */
+static int transition_rows(struct store *s, long long id, const char *from, const char *to,
+			   const char *reason, int add_attempts)
 {
 	char idbuf[24], addbuf[12];
 	const char *params[] = { idbuf, from, to, reason, addbuf };
@@ -280,11 +281,27 @@ int store_transition(struct store *s, long long id, const char *from, const char
 		return -1;
 	n = atoi(PQcmdTuples(res));
 	PQclear(res);
+	return n;
+}
+
+int store_transition(struct store *s, long long id, const char *from, const char *to,
+		     const char *reason, int add_attempts)
+{
+	int n = transition_rows(s, id, from, to, reason, add_attempts);
+
+	if (n < 0)
+		return -1;
 	if (n != 1) {
 		log_msg(LOG_ERROR, id, "status change %s->%s found the order elsewhere", from, to);
 		return -1;
 	}
 	return 0;
+}
+
+int store_complete(struct store *s, long long id)
+{
+	/* The UPDATE locks the row and re-checks the status after any wait. */
+	return transition_rows(s, id, "processing", "completed", "payment accepted", 0);
 }
 
 int store_count_attempt(struct store *s, long long id)

@@ -58,6 +58,11 @@ int store_release(struct store *s, long long id);
 int store_transition(struct store *s, long long id, const char *from, const char *to,
 		     const char *reason, int add_attempts);
 
+/* Outside a transaction, as one statement of its own: a paid order goes
+ * processing -> completed with its history row. 1 done, 0 the order was
+ * no longer processing (settled meanwhile), -1. */
+int store_complete(struct store *s, long long id);
+
 /* In a transaction: one more attempt at an order that stays in its status
  * (a resumed processing order). */
 int store_count_attempt(struct store *s, long long id);

@@ -382,8 +382,11 @@ static void worker_take(struct worker *w, int wait_ms)
 		worker_message(w, &msg);
 	/* Not right after the broker went away: the relay would only fail. */
 	if (rc >= 0 && clock_ms() >= w->next_relay_ms) {
-		relay_run(&w->relay);
-		w->next_relay_ms = clock_ms() + RELAY_INTERVAL_MS;
+		/* A full batch (a backlog after the broker was down): the next
+		 * one on the next turn, between orders, not a second later. */
+		int sent = relay_run(&w->relay);
+
+		w->next_relay_ms = clock_ms() + (sent >= RELAY_BATCH ? 0 : RELAY_INTERVAL_MS);
 	}
 	if (rc >= 0)
 		worker_heartbeat(w);
