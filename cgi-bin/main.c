@@ -5,32 +5,30 @@
  *   spawn-fcgi -s SOCK -F N -- bakery-api    listening socket handed on fd 0
  *   any web server's CGI                     one request from the environment
  *
- * The supervisor holds only the listening socket: children open their own
- * connections after fork. It restarts a child that dies, stops gracefully on
- * SIGTERM (children finish their request) and on SIGHUP re-executes itself,
- * handing over the socket so no connection is refused during a reload. */
+ * The supervisor (lib/prefork.c) holds only the listening socket: children
+ * open their own connections after fork. It restarts a child that dies, stops
+ * gracefully on SIGTERM (children finish their request) and on SIGHUP
+ * re-executes itself, handing over the socket so no connection is refused
+ * during a reload. This file is what a responder process does. */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
 
 #include "app.h"
 #include "log.h"
+#include "prefork.h"
 
 #ifndef BAKERY_VERSION
 #define BAKERY_VERSION "0.1.0"
 #endif
 
-#define MAX_PROCESSES 256
+#define MAX_PROCESSES PREFORK_MAX
 #define STOP_GRACE_SECONDS 10
 #define LISTEN_BACKLOG 1024
 
@@ -115,218 +113,57 @@ static int serve_cgi(const struct config *cfg)
 	return 0;
 }
 
-struct pool {
+/* What a pool child serves: prefork passes it back as the child's arg. */
+struct responder {
 	const struct config *cfg;
-	const char *listen;
-	int nprocs;
 	int fd;
-	pid_t pids[MAX_PROCESSES];
-	time_t started[MAX_PROCESSES];
 };
 
-static int pool_spawn(struct pool *pool, int slot)
+static int responder_child(const void *arg)
 {
-	pid_t pid = fork();
+	const struct responder *r = arg;
 
-	if (pid < 0) {
-		log_error("fork failed: %s", strerror(errno));
-		return -1;
-	}
-	if (pid == 0) {
-		sigset_t none;
-
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		/* Never outlive the supervisor, even if it is SIGKILLed. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() == 1)
-			_exit(0);
-		_exit(serve(pool->cfg, pool->fd));
-	}
-	pool->pids[slot] = pid;
-	pool->started[slot] = time(NULL);
-	return 0;
+	return serve(r->cfg, r->fd);
 }
 
 /* Opens the FastCGI socket, or takes the one a reloading parent handed over. */
-static int pool_listen(struct pool *pool)
+static int open_listener(const char *listen)
 {
-	const char *inherited = getenv("BAKERY_LISTEN_FD");
 	struct stat st;
+	int fd;
 
-	if (inherited) {
-		int fd = atoi(inherited);
-
-		if (fd > 2 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
-			return fd;
-		log_error("BAKERY_LISTEN_FD=%s is not a socket", inherited);
-		return -1;
-	}
-	if (strchr(pool->listen, '/') && stat(pool->listen, &st) == 0 && S_ISSOCK(st.st_mode))
-		unlink(pool->listen); /* stale socket of a previous run */
+	if (prefork_inherited_fd(&fd) < 0 || fd >= 0)
+		return fd;
+	if (strchr(listen, '/') && stat(listen, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(listen); /* stale socket of a previous run */
 	if (FCGX_Init() != 0)
 		return -1;
-	int fd = FCGX_OpenSocket(pool->listen, LISTEN_BACKLOG);
+	fd = FCGX_OpenSocket(listen, LISTEN_BACKLOG);
 	if (fd < 0) {
-		log_error("cannot listen on %s: %s", pool->listen, strerror(errno));
+		log_error("cannot listen on %s: %s", listen, strerror(errno));
 		return -1;
 	}
 	/* nginx workers run as another user; the directory guards access. */
-	if (strchr(pool->listen, '/') && chmod(pool->listen, 0666) < 0)
-		log_warn("chmod %s: %s", pool->listen, strerror(errno));
+	if (strchr(listen, '/') && chmod(listen, 0666) < 0)
+		log_warn("chmod %s: %s", listen, strerror(errno));
 	return fd;
 }
 
-static void pool_reap(struct pool *pool, int stopping)
-{
-	int status;
-	pid_t pid;
-
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (int i = 0; i < pool->nprocs; i++) {
-			if (pool->pids[i] != pid)
-				continue;
-			pool->pids[i] = 0;
-			if (!stopping)
-				log_warn("responder %ld exited (%s %d); restarting", (long)pid,
-					 WIFSIGNALED(status) ? "signal" : "status",
-					 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-		}
-	}
-}
-
-/* Starts children for empty slots; a slot whose child died within a second
- * of its start waits a second, so a crash loop does not spin. */
-static void pool_fill(struct pool *pool)
-{
-	time_t now = time(NULL);
-
-	for (int i = 0; i < pool->nprocs; i++)
-		if (pool->pids[i] == 0 && now - pool->started[i] >= 1)
-			pool_spawn(pool, i);
-}
-
-static int pool_alive(const struct pool *pool)
-{
-	int n = 0;
-
-	for (int i = 0; i < pool->nprocs; i++)
-		n += pool->pids[i] != 0;
-	return n;
-}
-
-static void pool_signal(const struct pool *pool, int sig)
-{
-	for (int i = 0; i < pool->nprocs; i++)
-		if (pool->pids[i])
-			kill(pool->pids[i], sig);
-}
-
-static void pool_stop(struct pool *pool)
-{
-	time_t deadline = time(NULL) + STOP_GRACE_SECONDS;
-
-	pool_signal(pool, SIGTERM);
-	while (pool_alive(pool) && time(NULL) < deadline) {
-		struct timespec ts = { 0, 50 * 1000 * 1000 };
-
-		nanosleep(&ts, NULL);
-		pool_reap(pool, 1);
-	}
-	if (pool_alive(pool)) {
-		log_warn("responders still busy after %ds; killing them", STOP_GRACE_SECONDS);
-		pool_signal(pool, SIGKILL);
-		while (waitpid(-1, NULL, 0) > 0)
-			;
-	}
-	if (strchr(pool->listen, '/'))
-		unlink(pool->listen);
-	log_info("responder pool stopped");
-}
-
-/* SIGHUP: exec a fresh copy of the (possibly upgraded) binary, handing it the
- * socket and the old children, which it asks to finish and stop. */
-static void pool_reexec(struct pool *pool, char **argv)
-{
-	static char fdvar[32], oldvar[MAX_PROCESSES * 12 + 32];
-	size_t n = 0, off;
-	char **envp;
-
-	for (char **e = environ; *e; e++)
-		n++;
-	envp = calloc(n + 3, sizeof(*envp));
-	if (envp == NULL)
-		return;
-	n = 0;
-	for (char **e = environ; *e; e++)
-		if (strncmp(*e, "BAKERY_LISTEN_FD=", 17) && strncmp(*e, "BAKERY_OLD_PIDS=", 16))
-			envp[n++] = *e;
-	snprintf(fdvar, sizeof(fdvar), "BAKERY_LISTEN_FD=%d", pool->fd);
-	off = (size_t)snprintf(oldvar, sizeof(oldvar), "BAKERY_OLD_PIDS=");
-	for (int i = 0; i < pool->nprocs; i++)
-		if (pool->pids[i])
-			off += (size_t)snprintf(oldvar + off, sizeof(oldvar) - off, "%ld,",
-						(long)pool->pids[i]);
-	envp[n++] = fdvar;
-	envp[n++] = oldvar;
-	log_info("reloading: re-executing %s", argv[0]);
-	execve("/proc/self/exe", argv, envp);
-	log_error("re-exec failed (%s); keeping the running pool", strerror(errno));
-	free(envp);
-}
-
-/* After a reload: the previous image's children finish and stop. */
-static void pool_retire_old(void)
-{
-	const char *old = getenv("BAKERY_OLD_PIDS");
-
-	for (const char *p = old; p && *p;) {
-		char *end;
-		long pid = strtol(p, &end, 10);
-
-		if (end == p)
-			break;
-		if (pid > 1)
-			kill((pid_t)pid, SIGTERM);
-		p = *end == ',' ? end + 1 : end;
-	}
-}
-
+/* The supervisor: holds the socket, hands it over on SIGHUP (prefork.c). */
 static int run_pool(const struct config *cfg, const char *listen, int nprocs, char **argv)
 {
-	struct pool pool = { .cfg = cfg, .listen = listen, .nprocs = nprocs };
-	sigset_t set;
-	int fl;
+	struct responder r = { cfg, open_listener(listen) };
+	struct prefork spec = { .name = "responder", .nprocs = nprocs,
+				.grace_s = STOP_GRACE_SECONDS, .child = responder_child,
+				.arg = &r, .reexec_argv = argv, .handover_fd = r.fd };
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	pool.fd = pool_listen(&pool);
-	if (pool.fd < 0)
+	if (r.fd < 0)
 		return 1;
-	/* The socket must survive a re-exec. */
-	fl = fcntl(pool.fd, F_GETFD);
-	fcntl(pool.fd, F_SETFD, fl & ~FD_CLOEXEC);
-	for (int i = 0; i < nprocs; i++)
-		pool_spawn(&pool, i);
-	pool_retire_old();
-	log_info("responder pool listening on %s with %d processes", listen, nprocs);
-	for (;;) {
-		struct timespec tick = { 1, 0 };
-		int sig = sigtimedwait(&set, NULL, &tick);
-
-		if (sig == SIGTERM || sig == SIGINT) {
-			pool_stop(&pool);
-			return 0;
-		}
-		if (sig == SIGHUP)
-			pool_reexec(&pool, argv);
-		pool_reap(&pool, 0);
-		pool_fill(&pool);
-	}
+	log_info("responder pool listening on %s", listen);
+	prefork_run(&spec);
+	if (strchr(listen, '/'))
+		unlink(listen);
+	return 0;
 }
 
 static void usage(FILE *out)

@@ -4,23 +4,19 @@
  *   bakery-worker --concurrency N    a supervisor and N worker processes
  *
  * Each worker is single-threaded with its own connections and keeps many
- * orders in flight (worker.c). The
- * supervisor only forks: it restarts a worker that dies, and on SIGTERM
- * passes the signal on and waits until every worker has settled its orders
- * and exited. Several independent bakery-worker processes work as well:
- * nothing is shared between workers but PostgreSQL and the queue. */
-#include <errno.h>
+ * orders in flight (worker.c). The supervisor (lib/prefork.c) only forks: it
+ * restarts a worker that dies, and on SIGTERM passes the signal on and waits
+ * until every worker has settled its orders and exited. Several independent
+ * bakery-worker processes work as well: nothing is shared between workers
+ * but PostgreSQL and the queue. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
+#include "prefork.h"
 #include "worker.h"
 
 #ifndef BAKERY_VERSION
@@ -29,13 +25,6 @@
 
 #define MAX_CONCURRENCY    64
 #define STOP_GRACE_SECONDS 120 /* longer than any payment plus a database wait */
-
-struct pool {
-	const struct config *cfg;
-	int n;
-	pid_t pids[MAX_CONCURRENCY];
-	time_t started[MAX_CONCURRENCY];
-};
 
 static void usage(FILE *out)
 {
@@ -53,103 +42,19 @@ static void usage(FILE *out)
 	config_print(out);
 }
 
-static int pool_spawn(struct pool *pool, int slot)
+static int worker_child(const void *arg)
 {
-	pid_t pid = fork();
-
-	if (pid < 0) {
-		log_error("fork failed: %s", strerror(errno));
-		return -1;
-	}
-	if (pid == 0) {
-		/* Never outlive the supervisor, even if it is SIGKILLed. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() == 1)
-			_exit(0);
-		_exit(worker_run(pool->cfg));
-	}
-	pool->pids[slot] = pid;
-	pool->started[slot] = time(NULL);
-	return 0;
+	return worker_run(arg);
 }
 
-/* Collects exited workers; returns how many are still alive. */
-static int pool_reap(struct pool *pool, int stopping)
+/* The supervisor: SIGHUP stays ignored, as for a single worker. */
+static int run_pool(const struct config *cfg, int n, const sigset_t *stop_signals)
 {
-	int status, alive = 0;
-	pid_t pid;
+	struct prefork spec = { .name = "worker", .nprocs = n, .grace_s = STOP_GRACE_SECONDS,
+				.child = worker_child, .arg = cfg,
+				.child_mask = stop_signals, .handover_fd = -1 };
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (int i = 0; i < pool->n; i++) {
-			if (pool->pids[i] != pid)
-				continue;
-			pool->pids[i] = 0;
-			if (!stopping || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-				log_warn("worker %ld exited (%s %d)%s", (long)pid,
-					 WIFSIGNALED(status) ? "signal" : "status",
-					 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status),
-					 stopping ? "" : "; restarting");
-		}
-	}
-	for (int i = 0; i < pool->n; i++)
-		alive += pool->pids[i] != 0;
-	return alive;
-}
-
-static void pool_signal(const struct pool *pool, int sig)
-{
-	for (int i = 0; i < pool->n; i++)
-		if (pool->pids[i])
-			kill(pool->pids[i], sig);
-}
-
-static int pool_stop(struct pool *pool, sigset_t *set)
-{
-	time_t deadline = time(NULL) + STOP_GRACE_SECONDS;
-
-	log_info("stopping %d workers", pool_reap(pool, 1));
-	pool_signal(pool, SIGTERM);
-	while (pool_reap(pool, 1) > 0) {
-		struct timespec tick = { 0, 100 * 1000 * 1000 };
-
-		if (time(NULL) >= deadline) {
-			log_error("workers still busy after %ds; killing them", STOP_GRACE_SECONDS);
-			pool_signal(pool, SIGKILL);
-			deadline = time(NULL) + 5;
-		}
-		sigtimedwait(set, NULL, &tick);
-	}
-	log_info("worker pool stopped");
-	return 0;
-}
-
-/* The supervisor loop: restarts workers (not more than once a second per
- * slot, so a crash loop does not spin) until SIGTERM or SIGINT. */
-static int run_pool(const struct config *cfg, int n)
-{
-	struct pool pool = { .cfg = cfg, .n = n };
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	for (int i = 0; i < n; i++)
-		pool_spawn(&pool, i);
-	log_info("worker pool started with %d processes", n);
-	for (;;) {
-		struct timespec tick = { 1, 0 };
-		int sig = sigtimedwait(&set, NULL, &tick);
-		time_t now = time(NULL);
-
-		if (sig == SIGTERM || sig == SIGINT)
-			return pool_stop(&pool, &set);
-		pool_reap(&pool, 0);
-		for (int i = 0; i < n; i++)
-			if (pool.pids[i] == 0 && now - pool.started[i] >= 1)
-				pool_spawn(&pool, i);
-	}
+	return prefork_run(&spec);
 }
 
 /* --concurrency N or --concurrency=N: N, or -1 after printing the problem. */
@@ -229,5 +134,5 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
-	return n == 1 ? worker_run(cfg) : run_pool(cfg, n);
+	return n == 1 ? worker_run(cfg) : run_pool(cfg, n, &set);
 }
