@@ -7,13 +7,13 @@
  *
  * Order ids are sequential, so a reader sees the customer's name and email
  * only with the order's token (?token= or X-Order-Token). */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "app.h"
+#include "hash.h"
 #include "json.h"
 #include "log.h"
 #include "mq.h"
@@ -50,18 +50,14 @@ static int new_token(char out[33])
 /* Fingerprint of what was ordered, to tell a retry from a reused key. */
 static void request_hash(const struct order_input *in, char out[17])
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = hash_fnv1a(HASH_FNV1A_INIT, in->name, strlen(in->name));
 	char line[64];
 
-	for (const char *s = in->name; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	h = (h ^ 0xff) * 1099511628211ULL;
-	for (const char *s = in->email; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	h = hash_fnv1a(h, "\xff", 1); /* no UTF-8 byte: name and email cannot blur */
+	h = hash_fnv1a(h, in->email, strlen(in->email));
 	for (int i = 0; i < in->nitems; i++) {
 		snprintf(line, sizeof(line), "|%lld:%d", in->items[i].product_id, in->items[i].quantity);
-		for (const char *s = line; *s; s++)
-			h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+		h = hash_fnv1a(h, line, strlen(line));
 	}
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }

@@ -2,7 +2,6 @@
  *
  * The listing is cached in Redis as the exact response bytes; its ETag is a
  * hash of those bytes, so a client revalidating gets 304 without a body. */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 
 #include "app.h"
 #include "cache.h"
+#include "hash.h"
 #include "json.h"
 #include "log.h"
 #include "order_input.h"
@@ -69,13 +69,8 @@ static char *listing_from_db(struct app *app, const char *category, size_t *len,
 /* Strong validator: FNV-1a 64 of the exact bytes, quoted. */
 static void etag_of(const char *body, size_t len, char out[24])
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)body[i];
-		h *= 1099511628211ULL;
-	}
-	snprintf(out, 24, "\"%016llx\"", (unsigned long long)h);
+	snprintf(out, 24, "\"%016llx\"",
+		 (unsigned long long)hash_fnv1a(HASH_FNV1A_INIT, body, len));
 }
 
 static int etag_matches(const char *if_none_match, const char *etag)
