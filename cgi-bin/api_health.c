@@ -13,7 +13,7 @@
  * "ok": none of these. */
 #include <stdlib.h>
 
-#include "app.h"
+#include "api.h"
 #include "cache.h"
 #include "json.h"
 #include "mq.h"
@@ -65,12 +65,11 @@ static int health_add_queue(cJSON *checks, const struct health *h)
 	return 0;
 }
 
-/* The response body: malloc'd JSON (caller frees) or NULL (out of memory). */
-static char *health_json(const struct health *h, const char *status, size_t *len)
+/* The response body: a cJSON root (caller deletes) or NULL (out of memory). */
+static cJSON *health_json(const struct health *h, const char *status)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON *checks = NULL;
-	char *text = NULL;
 
 	if (root && cJSON_AddStringToObject(root, "status", status) &&
 	    (checks = cJSON_AddObjectToObject(root, "checks")) != NULL &&
@@ -79,26 +78,21 @@ static char *health_json(const struct health *h, const char *status, size_t *len
 	    cJSON_AddStringToObject(checks, "rabbitmq", h->rabbitmq ? "ok" : "down") &&
 	    cJSON_AddStringToObject(checks, "worker", health_worker(h)) &&
 	    health_add_queue(checks, h) == 0)
-		text = json_print(root, len);
+		return root;
 	cJSON_Delete(root);
-	return text;
+	return NULL;
 }
 
-/* 200 with "ok" or "degraded", 503 with "down"; 500 when out of memory. */
+/* GET /api/health: 200 with "ok" or "degraded", 503 with "down"; 500 out of
+ * memory. */
 void api_health(struct app *app, const struct request *req, struct response *res,
 		const struct route_args *args)
 {
 	struct health h;
-	char *text;
-	size_t len = 0;
 
 	(void)req;
 	(void)args;
 	health_probe(app, &h);
-	text = health_json(&h, health_status(&h, app->cfg->backlog_warn_s), &len);
-	if (text == NULL) {
-		response_error(res, 500, "internal", NULL, "Out of memory.");
-		return;
-	}
-	response_json(res, h.postgres ? 200 : 503, text, len);
+	api_send_json(res, h.postgres ? 200 : 503,
+		      health_json(&h, health_status(&h, app->cfg->backlog_warn_s)));
 }

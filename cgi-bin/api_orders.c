@@ -6,13 +6,14 @@
  * accepts the order: it stays "not queued" and the worker's relay sends it.
  *
  * Order ids are sequential, so a reader sees the customer's name and email
- * only with the order's token (?token= or X-Order-Token). */
+ * only with the order's token or a staff session, which the dispatcher reads
+ * for these routes (ROUTE_ORDER_ACCESS) and hands over in args->access. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
-#include "app.h"
+#include "api.h"
 #include "hash.h"
 #include "json.h"
 #include "log.h"
@@ -184,19 +185,6 @@ static int place(struct app *app, const struct request *req, struct response *re
 	return 0;
 }
 
-static void respond_json(struct response *res, int status, cJSON *root)
-{
-	size_t len = 0;
-	char *text = root ? json_print(root, &len) : NULL;
-
-	cJSON_Delete(root);
-	if (text == NULL) {
-		response_error(res, 500, "internal", NULL, "Out of memory.");
-		return;
-	}
-	response_json(res, status, text, len);
-}
-
 /* One placement shape: how its body is parsed and its answer rendered. */
 struct placement_shape {
 	int (*parse)(const char *body, size_t len, struct order_input *out,
@@ -244,9 +232,13 @@ static void create(struct app *app, const struct request *req, struct response *
 	}
 	snprintf(location, sizeof(location), "/api/orders/%lld", placed.id);
 	response_header(res, "Location", location);
-	respond_json(res, 201, root);
+	api_send_json(res, 201, root);
 }
 
+/* POST /api/orders: 201 with the order and Location (also for a replayed
+ * Idempotency-Key); 400 malformed body or Idempotency-Key; 422 invalid
+ * input, unknown product, insufficient stock or a reused key; 503 PostgreSQL
+ * down; 500 out of memory or no token. */
 void api_orders_create(struct app *app, const struct request *req, struct response *res,
 		       const struct route_args *args)
 {
@@ -254,6 +246,7 @@ void api_orders_create(struct app *app, const struct request *req, struct respon
 	create(app, req, res, &full_shape);
 }
 
+/* POST /api/order, /order (seed shape): the statuses of api_orders_create. */
 void api_order_seed_create(struct app *app, const struct request *req, struct response *res,
 			   const struct route_args *args)
 {
@@ -261,16 +254,13 @@ void api_order_seed_create(struct app *app, const struct request *req, struct re
 	create(app, req, res, &seed_shape);
 }
 
-/* The token the caller presents: ?token= or X-Order-Token, or "". */
-static void presented_token(const struct request *req, char out[80])
+/* Order token or staff (ROUTE_ORDER_ACCESS): whether the caller may see the
+ * customer of o and cancel it. */
+static int may_access(const struct route_args *args, const struct order *o)
 {
-	const char *h = request_param(req, "HTTP_X_ORDER_TOKEN");
+	const struct route_access *a = &args->access;
 
-	out[0] = '\0';
-	if (h && strlen(h) < 80)
-		snprintf(out, 80, "%s", h);
-	else if (request_query(req, "token", out, 80) != 1)
-		out[0] = '\0';
+	return a->staff || (a->token[0] && order_token_equal(a->token, o->token));
 }
 
 /* Reads the order of args->id[0]: 1, or 0 with res filled (404/503). */
@@ -333,19 +323,22 @@ static cJSON *order_to_json(const struct order *o, int with_customer)
 	return root;
 }
 
+/* GET /api/orders/{id}: 200 the order (with the customer for its token or
+ * staff); 404 no such order; 503 PostgreSQL down; 500 out of memory. */
 void api_orders_get(struct app *app, const struct request *req, struct response *res,
 		    const struct route_args *args)
 {
 	struct order o;
-	char token[80];
 
+	(void)req;
 	if (!load_order(app, args, &o, res))
 		return;
-	presented_token(req, token);
-	respond_json(res, 200, order_to_json(&o, token[0] && order_token_equal(token, o.token)));
+	api_send_json(res, 200, order_to_json(&o, may_access(args, &o)));
 	order_release(&o);
 }
 
+/* GET /api/order/{id}, /order/{id} (seed shape): 200 {order_id, status};
+ * 404 no such order; 503 PostgreSQL down; 500 out of memory. */
 void api_order_seed_get(struct app *app, const struct request *req, struct response *res,
 			const struct route_args *args)
 {
@@ -362,20 +355,22 @@ void api_order_seed_get(struct app *app, const struct request *req, struct respo
 		root = NULL;
 	}
 	order_release(&o);
-	respond_json(res, 200, root);
+	api_send_json(res, 200, root);
 }
 
+/* POST /api/orders/{id}/cancel: 200 the cancelled order; 403 without its
+ * token or staff; 404 no such order; 409 no longer pending; 503 PostgreSQL
+ * down; 500 out of memory. */
 void api_orders_cancel(struct app *app, const struct request *req, struct response *res,
 		       const struct route_args *args)
 {
 	struct order o;
-	char token[80], status[16], msg[96];
+	char status[16], msg[96];
 	int rc;
 
 	if (!load_order(app, args, &o, res))
 		return;
-	presented_token(req, token);
-	rc = token[0] && order_token_equal(token, o.token);
+	rc = may_access(args, &o);
 	order_release(&o);
 	if (!rc) {
 		response_error(res, 403, "forbidden", "token",

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "app.h"
+#include "api.h"
 #include "cache.h"
 #include "hash.h"
 #include "json.h"
@@ -119,7 +119,7 @@ static char *listing(struct app *app, const char *category, size_t *len, int *hi
 		if (db_down)
 			api_unavailable(res, "postgres");
 		else
-			response_error(res, 500, "internal", NULL, "Out of memory.");
+			api_out_of_memory(res);
 		return NULL;
 	}
 	if (lock == 1)
@@ -127,6 +127,9 @@ static char *listing(struct app *app, const char *category, size_t *len, int *hi
 	return body;
 }
 
+/* GET /api/products[?category=]: 200 the listing (from Redis or
+ * PostgreSQL), 304 when If-None-Match names its ETag; 400 malformed
+ * category; 503 PostgreSQL down and nothing cached; 500 out of memory. */
 void api_products_list(struct app *app, const struct request *req, struct response *res,
 		       const struct route_args *args)
 {
@@ -157,13 +160,13 @@ void api_products_list(struct app *app, const struct request *req, struct respon
 	response_json(res, 200, body, len);
 }
 
+/* GET /api/products/{id}: 200 the product; 404 unknown or not on sale;
+ * 503 PostgreSQL down; 500 out of memory. */
 void api_products_get(struct app *app, const struct request *req, struct response *res,
 		      const struct route_args *args)
 {
 	struct product_list list;
 	cJSON *o;
-	char *text;
-	size_t len;
 	int rc;
 
 	(void)req;
@@ -179,11 +182,5 @@ void api_products_get(struct app *app, const struct request *req, struct respons
 	}
 	o = product_to_json(&list.items[0]);
 	product_list_release(&list);
-	text = o ? json_print(o, &len) : NULL;
-	cJSON_Delete(o);
-	if (text == NULL) {
-		response_error(res, 500, "internal", NULL, "Out of memory.");
-		return;
-	}
-	response_json(res, 200, text, len);
+	api_send_json(res, 200, o);
 }

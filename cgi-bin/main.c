@@ -20,9 +20,10 @@
 
 #include <fcgiapp.h>
 
-#include "app.h"
+#include "api.h"
 #include "log.h"
 #include "prefork.h"
+#include "router.h"
 
 #ifndef BAKERY_VERSION
 #define BAKERY_VERSION "0.1.0"

@@ -1,9 +1,11 @@
 /* Unit tests of cgi-bin/router.c and http.c that need no backing service:
  * unknown paths, wrong methods with Allow, id parsing, oversized bodies,
- * query decoding, and the error body shape. */
+ * query decoding, the error body shape, and the access flags (over a table
+ * of this file's own, since the bakery's has no staff route yet). */
 #include <stdlib.h>
 
-#include "app.h"
+#include "api.h"
+#include "router.h"
 #include "tap.h"
 
 static int dispatch(const char *method, const char *path, const char *extra, struct response *res)
@@ -53,6 +55,67 @@ static void test_query(void)
 	request_release(&req);
 }
 
+static struct route_args seen; /* what the last recording handler was handed */
+
+static void record(struct app *app, const struct request *req, struct response *res,
+		   const struct route_args *args)
+{
+	(void)app;
+	(void)req;
+	seen = *args;
+	response_json(res, 200, NULL, 0);
+}
+
+static const struct route access_routes[] = {
+	{ "GET", "/order/{id}", record, ROUTE_ORDER_ACCESS },
+	{ "GET", "/open/{id}", record, 0 },
+	{ "GET", "/staff", record, ROUTE_STAFF },
+};
+
+static int dispatch_access(const char *path, char *query, char *header)
+{
+	char m[] = "REQUEST_METHOD=GET", p[64];
+	char *envp[] = { m, p, query, header, NULL };
+	struct request req;
+	struct response res;
+	struct app app = { 0 };
+	int status;
+
+	snprintf(p, sizeof(p), "PATH_INFO=%s", path);
+	memset(&seen, 0x55, sizeof(seen));
+	response_init(&res);
+	request_init(&req, NULL, envp);
+	router_dispatch_table(access_routes, 3, &app, &req, &res);
+	status = res.status;
+	if (status == 401)
+		ok(res.body && strstr(res.body, "\"code\":\"unauthorized\"") &&
+		   strstr(res.headers, "WWW-Authenticate: Bearer\r\n"),
+		   "401 is the unauthorized JSON error with WWW-Authenticate");
+	request_release(&req);
+	response_release(&res);
+	return status;
+}
+
+static void test_access(void)
+{
+	char q[] = "QUERY_STRING=token=from-query", h[] = "HTTP_X_ORDER_TOKEN=from-header";
+	char x[] = "X=1", longh[128] = "HTTP_X_ORDER_TOKEN=";
+
+	memset(longh + strlen(longh), 'a', 80);
+	is_int(dispatch_access("/order/7", q, h), 200, "order-access route runs its handler");
+	is_str(seen.access.token, "from-header", "the X-Order-Token header is read first");
+	ok(seen.nids == 1 && seen.id[0] == 7 && !seen.access.staff, "with the id and no staff session");
+	dispatch_access("/order/7", q, x);
+	is_str(seen.access.token, "from-query", "?token= when there is no header");
+	dispatch_access("/order/7", q, longh);
+	is_str(seen.access.token, "from-query", "a header too long to be a token is none");
+	dispatch_access("/order/7", x, x);
+	is_str(seen.access.token, "", "no token presented: empty");
+	dispatch_access("/open/7", q, h);
+	is_str(seen.access.token, "", "a route without the flag is handed no token");
+	is_int(dispatch_access("/staff", q, h), 401, "a staff route without a session is refused");
+}
+
 int main(void)
 {
 	struct response res;
@@ -76,5 +139,6 @@ int main(void)
 	response_release(&res);
 
 	test_query();
+	test_access();
 	return done_testing();
 }

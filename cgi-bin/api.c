@@ -1,8 +1,10 @@
-/* app.c - the per-process context handlers share. */
+/* api.c - what handlers share: the per-process context (connections made
+ * lazily, after fork) and the helpers that write common answers, so every
+ * handler answers a down service or an out-of-memory the same way. */
 #include <stdio.h>
 #include <string.h>
 
-#include "app.h"
+#include "api.h"
 #include "cache.h"
 #include "db.h"
 #include "log.h"
@@ -49,4 +51,22 @@ void api_unavailable(struct response *res, const char *service)
 		 "please try again shortly.", service);
 	response_header(res, "Retry-After", "2");
 	response_error(res, 503, "service_unavailable", NULL, msg);
+}
+
+void api_out_of_memory(struct response *res)
+{
+	response_error(res, 500, "internal", NULL, "Out of memory.");
+}
+
+void api_send_json(struct response *res, int status, cJSON *root)
+{
+	size_t len = 0;
+	char *text = root ? json_print(root, &len) : NULL;
+
+	cJSON_Delete(root);
+	if (text == NULL) {
+		api_out_of_memory(res);
+		return;
+	}
+	response_json(res, status, text, len);
 }

@@ -1,0 +1,40 @@
+/* api.h - what handlers share: the process's connections, the handlers the
+ * route table names, and the helpers that turn an outcome into a response. */
+#ifndef BAKERY_API_H
+#define BAKERY_API_H
+
+#include "config.h"
+#include "http.h"
+#include "json.h"
+#include "router.h"
+
+struct app {
+	const struct config *cfg;
+	struct db *db;
+	struct cache *cache;
+	struct mq *mq;
+};
+
+/* Opens nothing yet: connections are made lazily, after fork. 0 or -1. */
+int app_init(struct app *app, const struct config *cfg);
+void app_release(struct app *app);
+
+/* Handlers, one file per API area; the comment above each definition lists
+ * the statuses it produces (the dispatcher's own are in router.h). */
+route_handler api_products_list, api_products_get;
+route_handler api_health;
+route_handler api_orders_create, api_orders_get, api_orders_cancel;
+route_handler api_order_seed_create, api_order_seed_get;
+
+/* 503 service_unavailable naming the service that is down, with Retry-After. */
+void api_unavailable(struct response *res, const char *service);
+
+/* 500 internal: memory ran out while building the answer. */
+void api_out_of_memory(struct response *res);
+
+/* Answers status with root printed as the body, and deletes root. A NULL
+ * root (building it ran out of memory) or a failed print answers 500
+ * internal instead. */
+void api_send_json(struct response *res, int status, cJSON *root);
+
+#endif
