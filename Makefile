@@ -91,7 +91,7 @@ test-deps:
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/bakery
-	install -m 0755 build/bakery-api build/bakery-worker $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(BUILD)/bakery-api $(BUILD)/bakery-worker $(DESTDIR)$(PREFIX)/bin/
 	cp -R www schema nginx $(DESTDIR)$(PREFIX)/share/bakery/
 	install -m 0755 scripts/migrate.sh $(DESTDIR)$(PREFIX)/share/bakery/
 
@@ -104,7 +104,8 @@ help:
 	@echo "make status   which services run;  make logs: follow their logs"
 	@echo "make psql     a psql shell on the stack's database"
 	@echo "make test     build with sanitizers, start a test stack, run every test"
-	@echo "make install  install binaries under \$$DESTDIR\$$PREFIX ($(PREFIX))"
+	@echo "make install  install binaries under \$$DESTDIR\$$PREFIX ($(PREFIX)) from \$$BUILD ($(BUILD))"
+	@echo "make fuzz     libFuzzer over the request parsing (needs clang, libclang-rt-14-dev)"
 
 -include $(shell find build build-test -name '*.d' 2>/dev/null)
 
@@ -114,9 +115,10 @@ FUZZ_SECONDS ?= 60
 FUZZ_SRC := t/fuzz/fuzz_request.c $(filter-out cgi-bin/main.c,$(API_SRC)) $(LIB_SRC)
 .PHONY: fuzz
 fuzz: deps
-	@command -v clang >/dev/null && [ -n "$$(find /usr/lib/llvm-*/lib/clang -name 'libclang_rt.fuzzer*' 2>/dev/null)" ] || \
-	  { echo "bakery: make fuzz needs clang and its runtime: apt-get install -y clang libclang-rt-14-dev"; \
-	    [ "$$(id -u)" -eq 0 ] && apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev >/dev/null; }
+	@missing=; command -v clang >/dev/null || missing=" clang"; \
+	  [ -n "$$(find /usr/lib/llvm-*/lib/clang -name 'libclang_rt.fuzzer*' 2>/dev/null)" ] || missing="$$missing libclang-rt-14-dev"; \
+	  [ -z "$$missing" ] || { echo "bakery: make fuzz needs the Debian packages$$missing, missing here" >&2; \
+	    echo "bakery: as root, run:  apt-get install -y --no-install-recommends$$missing" >&2; exit 1; }
 	@mkdir -p build-fuzz build-fuzz/corpus
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Ilib -Icgi-bin \
 	  $(PKG_CFLAGS) -o build-fuzz/fuzz_request $(FUZZ_SRC) $(LDLIBS)
