@@ -26,6 +26,7 @@ LIB_SRC    := $(wildcard lib/*.c)
 API_SRC    := $(wildcard cgi-bin/*.c)
 WORKER_SRC := $(wildcard worker/*.c)
 UNIT_SRC   := $(wildcard t/unit/*.c)
+TOOL_SRC   := $(wildcard tools/*.c)
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 API_OBJ    := $(API_SRC:%.c=$(BUILD)/obj/%.o)
@@ -33,9 +34,13 @@ WORKER_OBJ := $(WORKER_SRC:%.c=$(BUILD)/obj/%.o)
 # Unit tests link the responder's objects too, all but its main().
 API_LIB_OBJ := $(filter-out $(BUILD)/obj/cgi-bin/main.o,$(API_OBJ))
 UNIT_BIN   := $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/%)
+# Developer tools built from the code, not installed: tools/config_table.c
+# becomes $(BUILD)/config-table.
+TOOL_BIN   := $(patsubst tools/%.c,$(BUILD)/%,$(subst _,-,$(TOOL_SRC)))
 
 
-.PHONY: all binaries unit-tests test-build deps test-deps run up down status logs psql test install clean help
+.PHONY: all binaries unit-tests tools test-build deps test-deps run up down status logs psql test install \
+        readme-config clean help
 
 all: binaries
 
@@ -57,9 +62,14 @@ $(BUILD)/t/%: $(BUILD)/obj/t/unit/%.o $(API_LIB_OBJ) $(LIB_OBJ)
 
 unit-tests: $(UNIT_BIN)
 
+$(BUILD)/config-table: $(BUILD)/obj/tools/config_table.o $(LIB_OBJ)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(LDLIBS)
+
+tools: $(TOOL_BIN)
+
 # The sanitizer build the tests run against.
 test-build:
-	$(MAKE) BUILD=build-test CFLAGS='-O1 -g' EXTRA_CFLAGS='$(SAN_FLAGS)' binaries unit-tests
+	$(MAKE) BUILD=build-test CFLAGS='-O1 -g' EXTRA_CFLAGS='$(SAN_FLAGS)' binaries unit-tests tools
 
 deps:
 	@scripts/deps.sh
@@ -91,9 +101,21 @@ test-deps:
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/bakery
-	install -m 0755 build/bakery-api build/bakery-worker $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(BUILD)/bakery-api $(BUILD)/bakery-worker $(DESTDIR)$(PREFIX)/bin/
 	cp -R www schema nginx $(DESTDIR)$(PREFIX)/share/bakery/
 	install -m 0755 scripts/migrate.sh $(DESTDIR)$(PREFIX)/share/bakery/
+
+# README.md's configuration table, printed from the table in lib/config.c
+# into the lines between README.md's config-table markers
+# (t/11-readme-config.t fails while they differ).
+readme-config: $(BUILD)/config-table
+	@grep -q '^<!-- config-table -->$$' README.md && grep -q '^<!-- /config-table -->$$' README.md || \
+	  { echo "bakery: README.md lacks the <!-- config-table --> ... <!-- /config-table --> lines" >&2; exit 1; }
+	$(BUILD)/config-table >$(BUILD)/config-table.md
+	awk -v table=$(BUILD)/config-table.md \
+	  '/^<!-- \/config-table -->$$/ { skip = 0 } !skip { print } \
+	   /^<!-- config-table -->$$/ { print ""; while ((getline line <table) > 0) print line; print ""; skip = 1 }' \
+	  README.md >README.md.new && mv README.md.new README.md
 
 clean:
 	rm -rf build build-test build-fuzz
@@ -104,7 +126,9 @@ help:
 	@echo "make status   which services run;  make logs: follow their logs"
 	@echo "make psql     a psql shell on the stack's database"
 	@echo "make test     build with sanitizers, start a test stack, run every test"
-	@echo "make install  install binaries under \$$DESTDIR\$$PREFIX ($(PREFIX))"
+	@echo "make install  install binaries under \$$DESTDIR\$$PREFIX ($(PREFIX)) from \$$BUILD ($(BUILD))"
+	@echo "make readme-config  README.md's configuration table from lib/config.c's"
+	@echo "make fuzz     libFuzzer over the request parsing (needs clang, libclang-rt-14-dev)"
 
 -include $(shell find build build-test -name '*.d' 2>/dev/null)
 
@@ -114,9 +138,10 @@ FUZZ_SECONDS ?= 60
 FUZZ_SRC := t/fuzz/fuzz_request.c $(filter-out cgi-bin/main.c,$(API_SRC)) $(LIB_SRC)
 .PHONY: fuzz
 fuzz: deps
-	@command -v clang >/dev/null && [ -n "$$(find /usr/lib/llvm-*/lib/clang -name 'libclang_rt.fuzzer*' 2>/dev/null)" ] || \
-	  { echo "bakery: make fuzz needs clang and its runtime: apt-get install -y clang libclang-rt-14-dev"; \
-	    [ "$$(id -u)" -eq 0 ] && apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev >/dev/null; }
+	@missing=; command -v clang >/dev/null || missing=" clang"; \
+	  [ -n "$$(find /usr/lib/llvm-*/lib/clang -name 'libclang_rt.fuzzer*' 2>/dev/null)" ] || missing="$$missing libclang-rt-14-dev"; \
+	  [ -z "$$missing" ] || { echo "bakery: make fuzz needs the Debian packages$$missing, missing here" >&2; \
+	    echo "bakery: as root, run:  apt-get install -y --no-install-recommends$$missing" >&2; exit 1; }
 	@mkdir -p build-fuzz build-fuzz/corpus
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Ilib -Icgi-bin \
 	  $(PKG_CFLAGS) -o build-fuzz/fuzz_request $(FUZZ_SRC) $(LDLIBS)

@@ -41,14 +41,14 @@ for my $delay (split /,/, $delays) {
 		my $p = new_product(name => 'Bench Loaf', stock => $n);
 		my ($first) = map { $_->[0] } sql(q{WITH o AS (INSERT INTO orders (customer_name, customer_email, total_cents,
 				access_token, queued) SELECT 'Bench', 'bench@example.com', 250, md5(random()::text || g), true
-				FROM generate_series(1, :'p1'::int) g RETURNING id),
+				FROM generate_series(1, $1::int) g RETURNING id),
 			i AS (INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents, product_name)
-				SELECT id, :'p2', 1, 250, 'Bench Loaf' FROM o)
+				SELECT id, $2, 1, 250, 'Bench Loaf' FROM o)
 			SELECT min(id) FROM o}, $n, $p);
 		my @ids = ($first .. $first + $n - 1);
 		for (my $k = 0; $k < @ids; $k += 250) {
 			my @chunk = @ids[$k .. ($k + 249 < $#ids ? $k + 249 : $#ids)];
-			publish_many({}, map { [ qq({"order_id":$_}), "order-$_" ] } @chunk) or die "publish failed\n";
+			publish_many({}, map { [ qq({"order_id":$_}) ] } @chunk) or die "publish failed\n";
 		}
 		my $w = start_worker(name => 'worker-bench', env => {
 			BAKERY_PAYMENT_DELAY_MS => $delay, BAKERY_WORKER_INFLIGHT => $inflight });
@@ -56,8 +56,8 @@ for my $delay (split /,/, $delays) {
 		stop_worker($w, 'TERM');
 		my ($r) = sql(q{SELECT count(*) FILTER (WHERE o.status = 'completed'),
 			extract(epoch FROM max(o.updated_at) - (SELECT min(h.created_at) FROM order_history h
-				WHERE h.order_id BETWEEN :'p1' AND :'p2' AND h.to_status = 'processing'))
-			FROM orders o WHERE o.id BETWEEN :'p1' AND :'p2'}, $first, $first + $n - 1);
+				WHERE h.order_id BETWEEN $1 AND $2 AND h.to_status = 'processing'))
+			FROM orders o WHERE o.id BETWEEN $1 AND $2}, $first, $first + $n - 1);
 		my ($done, $secs) = @$r;
 		printf "%-10s %-9d %7d %9.2f %10.1f\n", "${delay}ms", $inflight, $done, $secs, $done / $secs;
 		warn "only $done of $n completed\n" if $done != $n;

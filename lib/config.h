@@ -22,8 +22,10 @@ struct config {
 	enum log_level log_level;
 };
 
-/* Reads every variable of the table. On a bad value writes one clear message
- * to err and returns -1; the caller stops start-up. */
+/* Reads every variable of the table and checks it (a URL must parse as its
+ * client library will read it). On a bad value writes one clear message,
+ * naming the variable and never a password, to err and returns -1; the
+ * caller stops start-up. */
 int config_load(char *err, size_t errlen);
 
 /* The loaded configuration; valid after config_load() succeeded. */
@@ -31,5 +33,9 @@ const struct config *config_get(void);
 
 /* Prints the table (name, value with secrets masked, default, help). */
 void config_print(FILE *out);
+
+/* Prints the table as the Markdown table of the README: variable, default,
+ * meaning (`make readme-config` puts it there). */
+void config_print_markdown(FILE *out);
 
 #endif

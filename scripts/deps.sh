@@ -5,7 +5,8 @@ set -euo pipefail
 
 # build: compiler, pkg-config and the five client libraries
 # stack: the servers, spawn-fcgi, supervisor (runs them all), envsubst (gettext-base), curl, ps
-# tests: prove (perl), sanitizer runtimes come with gcc; the browser tests
+# tests: prove (perl), DBD::Pg (the helpers' SQL), amqp-publish (amqp-tools,
+#        the helpers' raw messages); sanitizer runtimes come with gcc; the browser tests
 #        (t/5x-*.t) need Debian's chromium and node, and playwright-core
 #        from npm (package-lock.json) in ./node_modules, installed below.
 # usage: deps.sh          what building and running need (make run/up)
@@ -16,7 +17,7 @@ PACKAGES=(
 	postgresql redis-server rabbitmq-server nginx spawn-fcgi supervisor
 	gettext-base curl procps
 )
-TEST_PACKAGES=(perl chromium nodejs)
+TEST_PACKAGES=(perl libdbd-pg-perl amqp-tools chromium nodejs)
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 WITH_TESTS=0
 case ${1:-} in

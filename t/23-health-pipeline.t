@@ -22,7 +22,7 @@ END {
 	stack_service(start => 'worker');
 	if (@mine) {
 		eval { sql(q{UPDATE orders SET status = 'cancelled', updated_at = now()
-			WHERE id = ANY(:'p1'::bigint[]) AND status = 'pending'}, '{' . join(',', @mine) . '}') };
+			WHERE id = ANY($1::bigint[]) AND status = 'pending'}, '{' . join(',', @mine) . '}') };
 	}
 	$? = $st;
 }
@@ -76,7 +76,7 @@ is($h->{json}{checks}{queue}{waiting}, $before, 'and no longer waiting');
 # accepted longer ago than BAKERY_BACKLOG_WARN_S.
 my $old = insert_order(items => [ [ $product, 1 ] ], queued => 1);
 push @mine, $old;
-sql(q{UPDATE orders SET created_at = now() - make_interval(secs => :'p2'::int) WHERE id = :'p1'},
+sql(q{UPDATE orders SET created_at = now() - make_interval(secs => $2::int) WHERE id = $1},
 	$old, $warn_s + 30);
 $h = health();
 is($h->{status}, 200, 'an old waiting order: still 200');
@@ -87,7 +87,7 @@ cmp_ok($h->{json}{checks}{queue}{oldest_s}, '<', $warn_s + 60, 'and is its age i
 cmp_ok($h->{json}{checks}{queue}{waiting}, '>=', 1, 'it is waiting');
 
 # Its message published again: the worker settles it and the backlog is young.
-ok(publish_raw(qq({"order_id":$old}), "order-$old"), 'its message published again');
+ok(publish_raw(qq({"order_id":$old})), 'its message published again');
 ok(wait_status(30, $old, 'completed'), 'the worker settles it');
 ok(health_until(15, sub { $_[0]{status} eq 'ok' }), 'health is ok again once it no longer waits');
 

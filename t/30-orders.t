@@ -27,12 +27,12 @@ like($r->{body}, qr/"total_amount":27\.43\b/, 'total rendered exactly');
 like($o->{token}, qr/^[0-9a-f]{32}$/, 'access token returned');
 is($r->{headers}{location}, "/api/orders/$o->{order_id}", 'Location header');
 
-my ($row) = sql(q{SELECT customer_name, customer_email, total_cents, status IN ('pending','processing','completed') FROM orders WHERE id = :'p1'},
+my ($row) = sql(q{SELECT customer_name, customer_email, total_cents, status IN ('pending','processing','completed') FROM orders WHERE id = $1},
 	$o->{order_id});
 is_deeply($row, [ 'John Smith', 'john@example.com', 2743, 't' ], 'order stored with its customer and total in cents');
-my @items = sql(q{SELECT product_id, quantity, unit_price_cents FROM order_items WHERE order_id = :'p1' ORDER BY product_id}, $o->{order_id});
+my @items = sql(q{SELECT product_id, quantity, unit_price_cents FROM order_items WHERE order_id = $1 ORDER BY product_id}, $o->{order_id});
 is_deeply(\@items, [ [ $pid, 2, 1234 ], [ $pid2, 1, 275 ] ], 'items stored with the price at ordering time');
-my @hist = sql(q{SELECT coalesce(from_status, ''), to_status FROM order_history WHERE order_id = :'p1' ORDER BY id LIMIT 1}, $o->{order_id});
+my @hist = sql(q{SELECT coalesce(from_status, ''), to_status FROM order_history WHERE order_id = $1 ORDER BY id LIMIT 1}, $o->{order_id});
 is_deeply(\@hist, [ [ '', 'pending' ] ], 'placement recorded in the history');
 
 # Reading: private fields only with the token.
@@ -61,7 +61,7 @@ is($a->{status}, 201, 'first request with a key accepted');
 is($b->{json}{order_id}, $a->{json}{order_id}, 'retry with the same key returns the same order');
 is($b->{json}{token}, $a->{json}{token}, 'and the same token');
 is($b->{headers}{'idempotent-replayed'}, 'true', 'marked as a replay');
-my ($count) = map { $_->[0] } sql(q{SELECT count(*) FROM orders WHERE idempotency_key = :'p1'}, $key);
+my ($count) = map { $_->[0] } sql(q{SELECT count(*) FROM orders WHERE idempotency_key = $1}, $key);
 is($count, 1, 'only one order stored for the key');
 my %other = (%order, items => [ { product_id => $pid + 0, quantity => 5 } ]);
 my $c = http(POST => '/api/orders', body => \%other, headers => { 'Idempotency-Key' => $key });
@@ -81,13 +81,13 @@ for my $i (1 .. 8) {
 my $failed = 0;
 waitpid($_, 0) == $_ && ($failed += $? != 0) for @kids;
 is($failed, 0, '8 concurrent requests with one key all answered 201');
-($count) = map { $_->[0] } sql(q{SELECT count(*) FROM orders WHERE idempotency_key = :'p1'}, $ckey);
+($count) = map { $_->[0] } sql(q{SELECT count(*) FROM orders WHERE idempotency_key = $1}, $ckey);
 is($count, 1, 'and exactly one order was stored');
 
 # Duplicated products are merged.
 my $m = http(POST => '/api/orders', body => { %order, items => [ { product_id => $pid + 0, quantity => 1 }, { product_id => $pid + 0, quantity => 2 } ] });
 is($m->{status}, 201, 'a product listed twice is accepted');
-my @merged = sql(q{SELECT quantity FROM order_items WHERE order_id = :'p1'}, $m->{json}{order_id});
+my @merged = sql(q{SELECT quantity FROM order_items WHERE order_id = $1}, $m->{json}{order_id});
 is_deeply(\@merged, [ [3] ], 'and merged into one line of 3');
 
 # Cancellation with the token while pending (stop the worker from racing us
@@ -99,7 +99,7 @@ is($nok->{status}, 403, 'cancel without the token is refused with 403');
 my $can = http(POST => "/api/orders/$p->{order_id}/cancel?token=$p->{token}");
 if ($can->{status} == 200) {
 	is($can->{json}{status}, 'cancelled', 'cancel with the token: cancelled');
-	my ($st) = map { $_->[0] } sql(q{SELECT status FROM orders WHERE id = :'p1'}, $p->{order_id});
+	my ($st) = map { $_->[0] } sql(q{SELECT status FROM orders WHERE id = $1}, $p->{order_id});
 	is($st, 'cancelled', 'stored as cancelled');
 	my $again = http(POST => "/api/orders/$p->{order_id}/cancel?token=$p->{token}");
 	is($again->{status}, 409, 'cancelling twice is 409');
@@ -118,7 +118,7 @@ my $s2 = http(POST => '/api/order', body => { product_id => "$pid", quantity => 
 is($s2->{status}, 201, 'seed shape accepts numeric strings');
 my $s3 = http(POST => '/api/order', body => { product_id => $pid + 0 });
 is($s3->{status}, 201, 'seed quantity defaults to 1');
-my ($q) = map { $_->[0] } sql(q{SELECT quantity FROM order_items WHERE order_id = :'p1'}, $s3->{json}{order_id});
+my ($q) = map { $_->[0] } sql(q{SELECT quantity FROM order_items WHERE order_id = $1}, $s3->{json}{order_id});
 is($q, 1, 'stored with quantity 1');
 my $g = http(GET => "/order/$s->{json}{order_id}");
 is($g->{status}, 200, 'seed GET /order/{id}');

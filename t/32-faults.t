@@ -53,7 +53,7 @@ ok(wait_until(10, sub { http(GET => '/api/health')->{json}{checks}{redis} eq 'ok
 service(stop => 'rabbitmq'); $running{rabbitmq} = 0;
 my $o = http(POST => '/api/orders', body => \%order);
 is($o->{status}, 201, 'RabbitMQ down: order still accepted with 201');
-my ($st) = sql(q{SELECT status, queued FROM orders WHERE id = :'p1'}, $o->{json}{order_id});
+my ($st) = sql(q{SELECT status, queued FROM orders WHERE id = $1}, $o->{json}{order_id});
 is_deeply($st, [ 'pending', 'f' ], 'stored pending and marked not yet queued');
 $h = http(GET => '/api/health');
 is($h->{status}, 200, 'health still 200');
@@ -62,7 +62,7 @@ service(start => 'rabbitmq'); $running{rabbitmq} = 1;
 ok(wait_until(30, sub { http(GET => '/api/health')->{json}{checks}{rabbitmq} eq 'ok' }), 'RabbitMQ back: health sees it');
 my $o2 = http(POST => '/api/orders', body => \%order);
 is($o2->{status}, 201, 'orders accepted after the broker restart');
-ok(wait_until(10, sub { (sql(q{SELECT queued FROM orders WHERE id = :'p1'}, $o2->{json}{order_id}))[0][0] eq 't' }),
+ok(wait_until(10, sub { (sql(q{SELECT queued FROM orders WHERE id = $1}, $o2->{json}{order_id}))[0][0] eq 't' }),
 	'and published again (queued) on a fresh connection');
 
 # --- PostgreSQL restarted -----------------------------------------------------

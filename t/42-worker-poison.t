@@ -48,7 +48,7 @@ for my $name (sort keys %bad) {
 ok(log_count(qr/order=$unknown message for an unknown order; dead-lettering/) == 1, 'unknown order id named in the log');
 ok(log_count(qr/poison message message_id=$tag-control .*body="\{"order_id":\\n\\x01\}"/) == 1,
 	'control characters escaped in the log line');
-is(scalar(sql(q{SELECT 1 FROM orders WHERE id = :'p1'}, $unknown)), 0, 'no order is made up for an unknown id');
+is(scalar(sql(q{SELECT 1 FROM orders WHERE id = $1}, $unknown)), 0, 'no order is made up for an unknown id');
 
 # --- an order the database keeps refusing ------------------------------------------
 sql(q{CREATE OR REPLACE FUNCTION t42_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -114,7 +114,7 @@ ok(log_count(qr/w_transition failed: ERROR:  t42: simulated deadlock/) >= 3, 'th
 # before they start the order). Such orders go back to the relay while they
 # have attempts left, and fail when they have none.
 my $again = insert_order(queued => 1, items => [ [ $p, 1 ] ]);
-ok(publish_raw(qq({"order_id":$again}), "order-$again", dead => 'delivery_limit'), 'dead letter (delivery_limit) for a pending order');
+ok(publish_raw(qq({"order_id":$again}), undef, dead => 'delivery_limit'), 'dead letter (delivery_limit) for a pending order');
 ok(wait_final(30, $again), 'the order is settled');
 $o = order_row($again);
 is($o->{status}, 'completed', 'after the relay sent it again: completed');
@@ -123,18 +123,18 @@ ok(log_count(qr/order=$again message ran out of deliveries; re-queued attempt=1/
 ok(log_count(qr/order=$again published by the relay \(never queued\)/) == 1, 'republished by the relay');
 
 my $tired = insert_order(queued => 1, items => [ [ $p, 1 ] ]);
-sql(q{UPDATE orders SET attempts = :'p2' WHERE id = :'p1'}, $tired, $max);
-ok(publish_raw(qq({"order_id":$tired}), "order-$tired", dead => 'delivery_limit'), 'the same for an order out of attempts');
+sql(q{UPDATE orders SET attempts = $2 WHERE id = $1}, $tired, $max);
+ok(publish_raw(qq({"order_id":$tired}), undef, dead => 'delivery_limit'), 'the same for an order out of attempts');
 ok(wait_final(30, $tired), 'settled');
 $o = order_row($tired);
 is($o->{status}, 'failed', 'failed');
 is($o->{failure_reason}, 'could not be processed (message dead-lettered: delivery_limit)', 'with the reason');
 
 # Touched just now, so the relay's sweep for stranded orders leaves it be.
-sql(q{UPDATE products SET stock = stock - 2 WHERE id = :'p1'}, $p);
+sql(q{UPDATE products SET stock = stock - 2 WHERE id = $1}, $p);
 my $stuck = insert_order(status => 'processing', queued => 1, age => 0, items => [ [ $p, 2 ] ]);
 $before = stock($p);
-ok(publish_raw(qq({"order_id":$stuck}), "order-$stuck", dead => 'rejected'), 'dead letter (rejected) for a processing order');
+ok(publish_raw(qq({"order_id":$stuck}), undef, dead => 'rejected'), 'dead letter (rejected) for a processing order');
 ok(wait_final(30, $stuck), 'settled');
 $o = order_row($stuck);
 is($o->{status}, 'failed', 'failed');

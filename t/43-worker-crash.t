@@ -65,14 +65,14 @@ my $many = start_worker(name => 'worker-t43-many',
 my @inflight = map { place_order(items => [ [ $p, 1 ] ])->{json}{order_id} } 1 .. 20;
 my $list = '{' . join(',', @inflight) . '}';
 ok(wait_until(30, sub {
-	my ($r) = sql(q{SELECT count(*) FROM orders WHERE id = ANY(:'p1'::bigint[]) AND status = 'processing'}, $list);
+	my ($r) = sql(q{SELECT count(*) FROM orders WHERE id = ANY($1::bigint[]) AND status = 'processing'}, $list);
 	$r->[0] == 20;
 }), 'one worker process has all 20 orders in payment at the same time');
 ok(-e $beat, 'the worker keeps its heartbeat file');
 my $m0 = (stat $beat)[9];
 ok(wait_until(10, sub { (stat $beat)[9] > $m0 }), 'and touches it again a second later');
 is(stop_worker($many, 'TERM', 60), 0, 'SIGTERM with 20 orders in payment: exit status 0');
-my ($done) = sql(q{SELECT count(*) FROM orders WHERE id = ANY(:'p1'::bigint[]) AND status = 'completed'}, $list);
+my ($done) = sql(q{SELECT count(*) FROM orders WHERE id = ANY($1::bigint[]) AND status = 'completed'}, $list);
 is($done->[0], 20, 'after settling every one of them');
 is(stock($p), 46 - 20, 'stock taken once each');
 my $m1 = (stat $beat)[9];

@@ -30,7 +30,7 @@ sub place_n {
 sub exactly_once {
 	my (@ids) = @_;
 	my $list = '{' . join(',', @ids) . '}';
-	my ($n) = sql(q{SELECT count(*) FROM orders o WHERE id = ANY(:'p1'::bigint[]) AND status = 'completed'
+	my ($n) = sql(q{SELECT count(*) FROM orders o WHERE id = ANY($1::bigint[]) AND status = 'completed'
 		AND (SELECT string_agg(coalesce(from_status, '') || '>' || to_status, ' ' ORDER BY id)
 		     FROM order_history WHERE order_id = o.id) = '>pending pending>processing processing>completed'}, $list);
 	return $n->[0] == @ids;
@@ -49,12 +49,12 @@ isnt($h->{json}{checks}{rabbitmq} // '', 'ok', 'health sees rabbitmq down');
 my @during = place_n(10);
 is(scalar @during, 10, 'orders are still accepted with the broker down');
 my $list = '{' . join(',', @during) . '}';
-my ($unq) = sql(q{SELECT count(*) FROM orders WHERE id = ANY(:'p1'::bigint[]) AND NOT queued}, $list);
+my ($unq) = sql(q{SELECT count(*) FROM orders WHERE id = ANY($1::bigint[]) AND NOT queued}, $list);
 is($unq->[0], 10, 'none of them could be queued');
 ok(stack_service(start => 'rabbitmq'), 'rabbitmq started again');
 ok(wait_final(90, @before, @during), 'every order settled once the broker is back');
 ok(exactly_once(@before, @during), 'all completed, each exactly once');
-($unq) = sql(q{SELECT count(*) FROM orders WHERE id = ANY(:'p1'::bigint[]) AND queued}, $list);
+($unq) = sql(q{SELECT count(*) FROM orders WHERE id = ANY($1::bigint[]) AND queued}, $list);
 is($unq->[0], 10, 'the relay published and marked the ones accepted meanwhile');
 is(scalar(grep { log_count(qr/order=$_ published by the relay \(never queued\)/) == 1 } @during), 10,
 	'each published by exactly one of the racing relays');
@@ -71,7 +71,7 @@ my $slow = start_worker(name => 'worker-t45-slow',
 my @stream = place_n(40);
 ok(wait_until(30, sub {
 	my ($r) = sql(q{SELECT count(*) FILTER (WHERE status = 'completed'), count(*) FILTER (WHERE status = 'processing'),
-		count(*) FILTER (WHERE status = 'pending') FROM orders WHERE id = ANY(:'p1'::bigint[])}, '{' . join(',', @stream) . '}');
+		count(*) FILTER (WHERE status = 'pending') FROM orders WHERE id = ANY($1::bigint[])}, '{' . join(',', @stream) . '}');
 	$r->[0] > 0 && $r->[1] > 0 && $r->[2] > 0;
 }), 'the worker is in the middle of the stream, with orders in payment');
 my $seen = log_count(qr/database unreachable; holding the message|waiting for postgres|postgres connect failed/);

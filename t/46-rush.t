@@ -25,7 +25,7 @@ is(scalar @res, 600, '600 orders placed in 30 s');
 is(scalar @ids, 600, 'all accepted')
 	or diag(explain([ grep { $_->{status} != 201 } @res ]));
 ok(wait_final(10, @ids), 'every order is final within 10 s of the last placement');
-my ($left) = sql(q{SELECT count(*) FROM orders WHERE id = ANY(:'p1'::bigint[]) AND status NOT IN ('completed', 'failed')},
+my ($left) = sql(q{SELECT count(*) FROM orders WHERE id = ANY($1::bigint[]) AND status NOT IN ('completed', 'failed')},
 	'{' . join(',', @ids) . '}');
 is($left->[0], 0, 'none left pending or processing');
 check_exactly_once('rush', $p, $initial, @res);

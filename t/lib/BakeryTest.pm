@@ -4,7 +4,7 @@ package BakeryTest;
 use strict;
 use warnings;
 use Exporter 'import';
-use File::Temp;
+use DBI;
 use HTTP::Tiny;
 use JSON::PP;
 use Time::HiRes qw(sleep time);
@@ -48,24 +48,30 @@ sub json_of {
 }
 
 # sql(QUERY, PARAMS...) on the test database; returns rows as arrays of
-# strings. Parameters are psql variables, referenced as :'p1', :'p2' ...
-# (quoted by psql as literals), never spliced into the SQL.
+# strings (NULL as '', booleans as t/f, arrays as their text, as psql -At
+# would print them). Parameters are $1, $2 ... placeholders, never spliced
+# into the SQL. One connection per process, opened again when the server went
+# away (the fault tests restart PostgreSQL).
 sub sql {
 	my ($query, @params) = @_;
-	my $db = $ENV{DATABASE_URL} or BAIL_OUT('DATABASE_URL is not set');
-	my @vars;
-	for my $i (0 .. $#params) {
-		push @vars, '-v', 'p' . ($i + 1) . '=' . $params[$i];
-	}
-	# psql interpolates variables in a script, not in -c: feed a file.
-	my $file = File::Temp->new(SUFFIX => '.sql');
-	print $file $query, ";\n";
-	close $file;
-	open(my $fh, '-|', 'psql', $db, '-X', '-qAt', '-F', "\t", '-v', 'ON_ERROR_STOP=1', @vars,
-		'-f', $file->filename) or die "psql: $!";
-	my @rows = map { chomp; [ split /\t/, $_, -1 ] } <$fh>;
-	close $fh or die "psql failed for: $query";
+	my $sth = dbh()->prepare($query);
+	$sth->execute(@params);
+	my @rows = $sth->{NUM_OF_FIELDS} ? map { [ map { $_ // '' } @$_ ] } @{ $sth->fetchall_arrayref } : ();
 	return @rows;
+}
+
+my ($dbh, $dbh_pid);
+
+sub dbh {
+	return $dbh if $dbh && $dbh_pid == $$ && $dbh->ping;
+	my $db = $ENV{DATABASE_URL} or BAIL_OUT('DATABASE_URL is not set');
+	# AutoInactiveDestroy: a forked child never closes its parent's
+	# connection. Dollar placeholders only, so ? and :name in SQL stay SQL.
+	$dbh = DBI->connect("dbi:Pg:$db", '', '', { RaiseError => 1, PrintError => 0, AutoCommit => 1,
+		AutoInactiveDestroy => 1, pg_placeholder_dollaronly => 1, pg_enable_utf8 => 0,
+		pg_bool_tf => 1, pg_expand_array => 0 });
+	$dbh_pid = $$;
+	return $dbh;
 }
 
 # Polls COND every 50 ms until it returns true or SECONDS pass.

@@ -69,13 +69,13 @@ sub check_exactly_once {
 	my ($what, $product, $initial, @results) = @_;
 	my @ids = accepted_ids(@results);
 	my $list = '{' . join(',', @ids) . '}';
-	my ($n) = sql(q{SELECT count(*) FROM orders o WHERE id = ANY(:'p1'::bigint[]) AND status = 'completed'
+	my ($n) = sql(q{SELECT count(*) FROM orders o WHERE id = ANY($1::bigint[]) AND status = 'completed'
 		AND (SELECT string_agg(coalesce(from_status, '') || '>' || to_status, ' ' ORDER BY id)
 		     FROM order_history WHERE order_id = o.id) = '>pending pending>processing processing>completed'},
 		$list);
 	is($n->[0], scalar @ids, "$what: all " . scalar(@ids) . ' accepted orders completed, each exactly once');
 	my ($sold) = sql(q{SELECT coalesce(sum(i.quantity), 0) FROM order_items i JOIN orders o ON o.id = i.order_id
-		WHERE i.product_id = :'p1' AND o.status = 'completed'}, $product);
+		WHERE i.product_id = $1 AND o.status = 'completed'}, $product);
 	is(stock($product), $initial - $sold->[0], "$what: stock = initial - completed quantities ($sold->[0])");
 }
 
