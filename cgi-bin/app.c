@@ -4,7 +4,7 @@
 
 #include "app.h"
 #include "cache.h"
-#include "db.h"
+#include "database.h"
 #include "log.h"
 #include "mq.h"
 
@@ -14,7 +14,7 @@ int app_init(struct app *app, const struct config *cfg)
 
 	memset(app, 0, sizeof(*app));
 	app->cfg = cfg;
-	app->db = db_new(cfg->database_url, "bakery-api", cfg->connect_timeout_ms);
+	app->db = database_new(cfg->database_url, "bakery-api", cfg->connect_timeout_ms);
 	if (app->db == NULL) {
 		log_error("out of memory");
 		return -1;
@@ -35,7 +35,7 @@ fail:
 
 void app_release(struct app *app)
 {
-	db_free(app->db);
+	database_free(app->db);
 	cache_free(app->cache);
 	mq_free(app->mq);
 	memset(app, 0, sizeof(*app));
