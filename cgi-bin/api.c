@@ -6,7 +6,7 @@
 
 #include "api.h"
 #include "cache.h"
-#include "db.h"
+#include "database.h"
 #include "log.h"
 #include "mq.h"
 
@@ -16,7 +16,7 @@ int app_init(struct app *app, const struct config *cfg)
 
 	memset(app, 0, sizeof(*app));
 	app->cfg = cfg;
-	app->db = db_new(cfg->database_url, "bakery-api", cfg->connect_timeout_ms);
+	app->db = database_new(cfg->database_url, "bakery-api", cfg->connect_timeout_ms);
 	if (app->db == NULL) {
 		log_error("out of memory");
 		return -1;
@@ -37,7 +37,7 @@ fail:
 
 void app_release(struct app *app)
 {
-	db_free(app->db);
+	database_free(app->db);
 	cache_free(app->cache);
 	mq_free(app->mq);
 	memset(app, 0, sizeof(*app));

@@ -130,6 +130,25 @@ static int check_products(struct app *app, const struct order_input *in,
 	return 0;
 }
 
+/* Writes the order nw: 0 with *placed filled, or -1 with res filled (422
+ * when a product was withdrawn since it was checked, 503 db down). */
+static int place_new(struct app *app, const struct order_new *nw, struct order_placed *placed,
+		     struct response *res)
+{
+	switch (order_place(app->db, nw, placed)) {
+	case PLACE_DONE:
+		return 0;
+	case PLACE_WITHDRAWN:
+		response_error(res, 422, "unknown_product", NULL,
+			       "A product in this order was withdrawn meanwhile.");
+		break;
+	case PLACE_ERROR:
+		api_unavailable(res, "postgres");
+		break;
+	}
+	return -1;
+}
+
 /* Shared by both placement shapes. 0 with *placed filled, or -1 with res
  * filled. */
 static int place(struct app *app, const struct request *req, struct response *res,
@@ -139,14 +158,18 @@ static int place(struct app *app, const struct request *req, struct response *re
 	char token[33], hash[17];
 	struct order_new nw;
 	const char *key;
-	int rc;
 
 	if (idempotency_key(req, res, &key) < 0)
 		return -1;
 	request_hash(in, hash);
 	/* A retry must get its order even if stock has run out since. */
-	rc = key ? order_find_by_key(app->db, key, hash, placed) : 0;
-	if (rc == 0) {
+	switch (key ? order_find_by_key(app->db, key, hash, placed) : LOOKUP_NONE) {
+	case LOOKUP_ERROR:
+		api_unavailable(res, "postgres");
+		return -1;
+	case LOOKUP_FOUND:
+		break;
+	case LOOKUP_NONE:
 		if (check_products(app, in, lines, res) < 0)
 			return -1;
 		if (new_token(token) < 0) {
@@ -156,16 +179,9 @@ static int place(struct app *app, const struct request *req, struct response *re
 		nw = (struct order_new){ in->name[0] ? in->name : SEED_CUSTOMER_NAME,
 					 in->email[0] ? in->email : SEED_CUSTOMER_EMAIL,
 					 lines, in->nitems, token, key, hash };
-		rc = order_place(app->db, &nw, placed);
-		if (rc == -2) {
-			response_error(res, 422, "unknown_product", NULL,
-				       "A product in this order was withdrawn meanwhile.");
+		if (place_new(app, &nw, placed, res) < 0)
 			return -1;
-		}
-	}
-	if (rc < 0) {
-		api_unavailable(res, "postgres");
-		return -1;
+		break;
 	}
 	if (placed->replayed && placed->hash_mismatch) {
 		response_error(res, 422, "idempotency_key_reused", NULL,
@@ -195,7 +211,7 @@ struct placement_shape {
 static int render_full(cJSON *root, const struct order_placed *placed)
 {
 	return cJSON_AddNumberToObject(root, "order_id", (double)placed->id) &&
-	       cJSON_AddStringToObject(root, "status", placed->status) &&
+	       cJSON_AddStringToObject(root, "status", order_status_name(placed->status)) &&
 	       json_add_money(root, "total_amount", placed->total_cents) &&
 	       cJSON_AddStringToObject(root, "token", placed->token);
 }
@@ -263,17 +279,22 @@ static int may_access(const struct route_args *args, const struct order *o)
 	return a->staff || (a->token[0] && order_token_equal(a->token, o->token));
 }
 
-/* Reads the order of args->id[0]: 1, or 0 with res filled (404/503). */
+/* Reads the order of args->id[0] (release it with order_release): 0, or
+ * -1 with res filled (404, 503). */
 static int load_order(struct app *app, const struct route_args *args, struct order *o,
 		      struct response *res)
 {
-	int rc = order_get(app->db, args->id[0], o);
-
-	if (rc < 0)
-		api_unavailable(res, "postgres");
-	else if (rc == 0)
+	switch (order_get(app->db, args->id[0], o)) {
+	case LOOKUP_FOUND:
+		return 0;
+	case LOOKUP_NONE:
 		response_error(res, 404, "not_found", NULL, "There is no such order.");
-	return rc > 0;
+		break;
+	case LOOKUP_ERROR:
+		api_unavailable(res, "postgres");
+		break;
+	}
+	return -1;
 }
 
 static cJSON *order_to_json(const struct order *o, int with_customer)
@@ -282,7 +303,7 @@ static cJSON *order_to_json(const struct order *o, int with_customer)
 	int ok = root != NULL;
 
 	ok = ok && cJSON_AddNumberToObject(root, "order_id", (double)o->id) &&
-	     cJSON_AddStringToObject(root, "status", o->status) &&
+	     cJSON_AddStringToObject(root, "status", order_status_name(o->status)) &&
 	     json_add_money(root, "total_amount", o->total_cents) &&
 	     cJSON_AddStringToObject(root, "created_at", o->created_at) &&
 	     cJSON_AddStringToObject(root, "updated_at", o->updated_at);
@@ -331,7 +352,7 @@ void api_orders_get(struct app *app, const struct request *req, struct response 
 	struct order o;
 
 	(void)req;
-	if (!load_order(app, args, &o, res))
+	if (load_order(app, args, &o, res) < 0)
 		return;
 	api_send_json(res, 200, order_to_json(&o, may_access(args, &o)));
 	order_release(&o);
@@ -346,11 +367,11 @@ void api_order_seed_get(struct app *app, const struct request *req, struct respo
 	cJSON *root;
 
 	(void)req;
-	if (!load_order(app, args, &o, res))
+	if (load_order(app, args, &o, res) < 0)
 		return;
 	root = cJSON_CreateObject();
 	if (root && (!cJSON_AddNumberToObject(root, "order_id", (double)o.id) ||
-		     !cJSON_AddStringToObject(root, "status", o.status))) {
+		     !cJSON_AddStringToObject(root, "status", order_status_name(o.status)))) {
 		cJSON_Delete(root);
 		root = NULL;
 	}
@@ -365,10 +386,11 @@ void api_orders_cancel(struct app *app, const struct request *req, struct respon
 		       const struct route_args *args)
 {
 	struct order o;
-	char status[16], msg[96];
+	enum order_status now;
+	char msg[96];
 	int rc;
 
-	if (!load_order(app, args, &o, res))
+	if (load_order(app, args, &o, res) < 0)
 		return;
 	rc = may_access(args, &o);
 	order_release(&o);
@@ -377,16 +399,20 @@ void api_orders_cancel(struct app *app, const struct request *req, struct respon
 			       "Cancelling needs the order's token (?token= or X-Order-Token).");
 		return;
 	}
-	rc = order_cancel(app->db, args->id[0], "cancelled by the customer", status);
-	if (rc == -1) {
+	switch (order_cancel(app->db, args->id[0], "cancelled by the customer", &now)) {
+	case MOVE_ERROR:
 		api_unavailable(res, "postgres");
 		return;
-	}
-	if (rc == -2) {
-		snprintf(msg, sizeof(msg), "The order is %s and can no longer be cancelled.", status);
+	case MOVE_ELSEWHERE:
+		snprintf(msg, sizeof(msg), "The order is %s and can no longer be cancelled.",
+			 order_status_name(now));
 		response_error(res, 409, "invalid_state", NULL, msg);
 		return;
+	case MOVE_DONE:
+		log_msg(LOG_INFO, args->id[0], "order cancelled by the customer");
+		break;
+	case MOVE_UNKNOWN:
+		break; /* deleted meanwhile: the read below answers 404 */
 	}
-	log_msg(LOG_INFO, args->id[0], "order cancelled by the customer");
 	api_orders_get(app, req, res, args);
 }

@@ -167,18 +167,24 @@ void api_products_get(struct app *app, const struct request *req, struct respons
 {
 	struct product_list list;
 	cJSON *o;
-	int rc;
+	enum lookup found;
 
 	(void)req;
-	rc = product_get(app->db, args->id[0], &list);
-	if (rc < 0) {
+	found = product_get(app->db, args->id[0], &list);
+	if (found == LOOKUP_FOUND && !list.items[0].active) {
+		/* Withdrawn from sale: not there for customers. */
+		product_list_release(&list);
+		found = LOOKUP_NONE;
+	}
+	switch (found) {
+	case LOOKUP_ERROR:
 		api_unavailable(res, "postgres");
 		return;
-	}
-	if (rc == 0 || !list.items[0].active) {
-		product_list_release(&list);
+	case LOOKUP_NONE:
 		response_error(res, 404, "not_found", NULL, "There is no such product.");
 		return;
+	case LOOKUP_FOUND:
+		break;
 	}
 	o = product_to_json(&list.items[0]);
 	product_list_release(&list);

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <hiredis/hiredis.h>
 
@@ -37,7 +36,7 @@ struct cache {
 	int port;
 	int db;
 	int timeout_ms;
-	long long next_try_ms;
+	struct clock_gate reconnect;
 };
 
 static int parse_tcp_url(struct cache *c, const char *rest, char *err, size_t errlen)
@@ -97,6 +96,7 @@ struct cache *cache_new(const char *url, int timeout_ms, char *err, size_t errle
 		return NULL;
 	}
 	c->timeout_ms = timeout_ms;
+	c->reconnect = CLOCK_GATE(CACHE_RETRY_INTERVAL_MS);
 	if (strncmp(url, "unix:", 5) == 0 && strlen(url + 5) < sizeof(c->path) && url[5]) {
 		snprintf(c->path, sizeof(c->path), "%s", url + 5);
 		rc = 0;
@@ -147,15 +147,12 @@ static redisReply *cache_command(struct cache *c, int argc, const char **argv, c
 
 static int cache_connect(struct cache *c)
 {
-	struct timeval tv = { c->timeout_ms / 1000, (c->timeout_ms % 1000) * 1000 };
-	long long now;
+	struct timeval tv = clock_timeval(c->timeout_ms);
 
 	if (c->ctx)
 		return 0;
-	now = clock_ms();
-	if (now < c->next_try_ms)
+	if (!clock_gate_pass(&c->reconnect))
 		return -1;
-	c->next_try_ms = now + CACHE_RETRY_INTERVAL_MS;
 	c->ctx = c->path[0] ? redisConnectUnixWithTimeout(c->path, tv)
 			    : redisConnectWithTimeout(c->host, c->port, tv);
 	if (c->ctx == NULL || c->ctx->err) {

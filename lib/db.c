@@ -1,4 +1,5 @@
-/* db.c - the process's PostgreSQL connection.
+/* db.c - the process's PostgreSQL connections (database.h) and the
+ * statement layer the entity modules build on (db.h).
  *
  * Connections are opened after fork and kept. A lost connection is noticed
  * on the next failing call, dropped, and reopened on the call after that,
@@ -9,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "clock.h"
 #include "log.h"
@@ -22,14 +22,14 @@ struct db {
 	char *app_name;
 	int timeout_ms;
 	unsigned generation;   /* bumped on every new connection */
-	long long next_try_ms; /* earliest time of the next connect attempt */
+	struct clock_gate reconnect;
 };
 
 /* Generations are unique in the process, so a statement prepared on one
  * connection is never mistaken as prepared on another. */
 static unsigned db_generations;
 
-struct db *db_new(const char *conninfo, const char *app_name, int timeout_ms)
+struct db *database_new(const char *conninfo, const char *app_name, int timeout_ms)
 {
 	struct db *db = calloc(1, sizeof(*db));
 
@@ -38,14 +38,15 @@ struct db *db_new(const char *conninfo, const char *app_name, int timeout_ms)
 	db->conninfo = strdup(conninfo);
 	db->app_name = strdup(app_name);
 	if (db->conninfo == NULL || db->app_name == NULL) {
-		db_free(db);
+		database_free(db);
 		return NULL;
 	}
 	db->timeout_ms = timeout_ms;
+	db->reconnect = CLOCK_GATE(DB_RETRY_INTERVAL_MS);
 	return db;
 }
 
-void db_free(struct db *db)
+void database_free(struct db *db)
 {
 	if (db == NULL)
 		return;
@@ -62,22 +63,19 @@ static void db_drop(struct db *db)
 	db->conn = NULL;
 }
 
-int db_connect(struct db *db)
+int database_connect(struct db *db)
 {
 	char timeout_s[16], user_timeout[16], options[64];
 	const char *keys[] = { "dbname", "application_name", "connect_timeout",
 			       "tcp_user_timeout", "keepalives_idle", "options", NULL };
 	const char *values[7];
-	long long now;
 
 	if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
 		return 0;
 	if (db->conn)
 		db_drop(db);
-	now = clock_ms();
-	if (now < db->next_try_ms)
+	if (!clock_gate_pass(&db->reconnect))
 		return -1;
-	db->next_try_ms = now + DB_RETRY_INTERVAL_MS;
 
 	/* connect_timeout is whole seconds, at least 2 per libpq. */
 	snprintf(timeout_s, sizeof(timeout_s), "%d", db->timeout_ms < 2000 ? 2 : db->timeout_ms / 1000);
@@ -153,7 +151,7 @@ static PGresult *db_exec_once(struct db *db, struct db_stmt *stmt,
 	ExecStatusType st;
 
 	*lost = 0;
-	if (db_connect(db) < 0)
+	if (database_connect(db) < 0)
 		return NULL;
 	if (db_prepare(db, stmt) < 0) {
 		*lost = PQstatus(db->conn) != CONNECTION_OK;
@@ -190,11 +188,41 @@ PGresult *db_exec(struct db *db, struct db_stmt *stmt, const char *const *params
 		/* A read can be repeated on a fresh connection at once; a write
 		 * might have committed, so its caller decides. */
 		if (stmt->readonly) {
-			db->next_try_ms = 0;
+			clock_gate_open(&db->reconnect);
 			res = db_exec_once(db, stmt, params, sqlstate, &lost);
 		}
 	}
 	return res;
+}
+
+PGresult *db_exec_id(struct db *db, struct db_stmt *stmt, long long id, char sqlstate[6])
+{
+	char idbuf[24];
+	const char *params[] = { idbuf };
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", id);
+	return db_exec(db, stmt, params, sqlstate);
+}
+
+long long db_ll(const PGresult *res, int row, int col)
+{
+	return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+char *db_array_literal(const long long *v, int n)
+{
+	size_t len = (size_t)n * 21 + 3, off = 0;
+	char *arr = malloc(len);
+
+	if (arr == NULL) {
+		log_error("out of memory");
+		return NULL;
+	}
+	arr[off++] = '{';
+	for (int i = 0; i < n; i++)
+		off += (size_t)snprintf(arr + off, len - off, "%s%lld", i ? "," : "", v[i]);
+	snprintf(arr + off, len - off, "}");
+	return arr;
 }
 
 static int db_command(struct db *db, const char *sql)
@@ -202,7 +230,7 @@ static int db_command(struct db *db, const char *sql)
 	PGresult *res;
 	int ok;
 
-	if (db_connect(db) < 0)
+	if (database_connect(db) < 0)
 		return -1;
 	res = PQexec(db->conn, sql);
 	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
@@ -222,7 +250,7 @@ int db_begin(struct db *db)
 		return 0;
 	if (db->conn != NULL)
 		return -1;
-	db->next_try_ms = 0;
+	clock_gate_open(&db->reconnect);
 	return db_command(db, "BEGIN");
 }
 

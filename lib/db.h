@@ -1,12 +1,13 @@
-/* db.h - one PostgreSQL connection per process, kept open, reconnected on
- * failure, with statements prepared once per connection. Only the db layer
- * (db.c and the entity modules such as product.c) sees PGresult. */
+/* db.h - private to lib/: statements, execution and transactions on the
+ * handle of database.h. Only db.c and the entity modules (product.c,
+ * order.c, fulfil.c) include it, so only they see libpq and PGresult;
+ * cgi-bin/ and worker/ get typed structs from those modules. */
 #ifndef BAKERY_DB_H
 #define BAKERY_DB_H
 
 #include <libpq-fe.h>
 
-struct db;
+#include "database.h"
 
 /* A named, parameterised statement. Entity modules define them as static
  * tables at their top; db.c prepares each lazily on every new connection. */
@@ -17,13 +18,6 @@ struct db_stmt {
 	int readonly;      /* safe to retry once after a lost connection */
 	unsigned prepared; /* connection generation it was prepared on */
 };
-
-/* Allocates a handle; does not connect yet. Caller frees with db_free(). */
-struct db *db_new(const char *conninfo, const char *app_name, int timeout_ms);
-void db_free(struct db *db);
-
-/* Connects when not connected (at most once per retry interval). 0 or -1. */
-int db_connect(struct db *db);
 
 /* Which connection is open: an id unique in the process, 0 when none.
  * Session state (advisory locks) lives as long as the id stays the same. */
@@ -38,6 +32,16 @@ int db_ping(struct db *db);
  * 5-character SQLSTATE of a server error ("" otherwise). */
 PGresult *db_exec(struct db *db, struct db_stmt *stmt, const char *const *params,
 		  char sqlstate[6]);
+
+/* db_exec() of a statement whose one parameter is an id. */
+PGresult *db_exec_id(struct db *db, struct db_stmt *stmt, long long id, char sqlstate[6]);
+
+/* The integer in row, col of res (0 for NULL or garbage). */
+long long db_ll(const PGresult *res, int row, int col);
+
+/* v[0..n) as a PostgreSQL array literal "{1,2,3}": malloc'd (caller
+ * frees), or NULL when out of memory (logged). */
+char *db_array_literal(const long long *v, int n);
 
 /* Plain transaction control on the kept connection: 0 or -1. */
 int db_begin(struct db *db);

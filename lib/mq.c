@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
@@ -40,7 +39,7 @@ struct mq {
 	amqp_channel_t channel; /* the one open channel */
 	unsigned generation;   /* bumped on every new connection */
 	uint64_t next_tag;     /* delivery tag of the next publish on this channel */
-	long long next_try_ms;
+	struct clock_gate reconnect;
 };
 
 /* Unique in the process, so a message's tag is never acked on another
@@ -64,6 +63,7 @@ struct mq *mq_new(const char *url, int timeout_ms, int max_deliveries,
 		return NULL;
 	}
 	mq->timeout_ms = timeout_ms;
+	mq->reconnect = CLOCK_GATE(MQ_RETRY_INTERVAL_MS);
 	mq->max_deliveries = max_deliveries;
 	return mq;
 }
@@ -237,7 +237,7 @@ static int mq_start_consuming(struct mq *mq)
 
 static int mq_open(struct mq *mq)
 {
-	struct timeval tv = { mq->timeout_ms / 1000, (mq->timeout_ms % 1000) * 1000 };
+	struct timeval tv = clock_timeval(mq->timeout_ms);
 	amqp_socket_t *sock;
 	amqp_rpc_reply_t r;
 	int status;
@@ -275,14 +275,10 @@ static int mq_open(struct mq *mq)
 
 int mq_connect(struct mq *mq)
 {
-	long long now;
-
 	if (mq->conn)
 		return 0;
-	now = clock_ms();
-	if (now < mq->next_try_ms)
+	if (!clock_gate_pass(&mq->reconnect))
 		return -1;
-	mq->next_try_ms = now + MQ_RETRY_INTERVAL_MS;
 	if (mq_open(mq) < 0)
 		return -1;
 	log_debug("rabbitmq connected");
@@ -320,7 +316,7 @@ static int mq_retry(struct mq *mq, int (*op)(struct mq *, void *), void *arg)
 		return 0;
 	if (!had_conn || mq->conn)
 		return -1;
-	mq->next_try_ms = 0;
+	clock_gate_open(&mq->reconnect);
 	return op(mq, arg);
 }
 
@@ -338,7 +334,7 @@ int mq_order_queue_info(struct mq *mq, struct mq_queue_info *out)
 /* Waits for the broker's ack of delivery tag; -1 on nack, timeout, error. */
 static int mq_wait_confirm(struct mq *mq, uint64_t tag)
 {
-	struct timeval tv = { mq->timeout_ms / 1000, (mq->timeout_ms % 1000) * 1000 };
+	struct timeval tv = clock_timeval(mq->timeout_ms);
 	int returned = 0;
 
 	for (;;) {
@@ -488,7 +484,7 @@ static void mq_message_fill(const struct mq *mq, struct mq_message *m, const amq
  * dropped) if the broker closed the channel or cancelled a consumer. */
 static int mq_other_frame(struct mq *mq)
 {
-	struct timeval tv = { mq->timeout_ms / 1000, (mq->timeout_ms % 1000) * 1000 };
+	struct timeval tv = clock_timeval(mq->timeout_ms);
 	amqp_frame_t frame;
 	int status = amqp_simple_wait_frame_noblock(mq->conn, &frame, &tv);
 
@@ -517,7 +513,7 @@ static int mq_other_frame(struct mq *mq)
 
 int mq_next(struct mq *mq, struct mq_message *msg, int timeout_ms)
 {
-	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+	struct timeval tv = clock_timeval(timeout_ms);
 	amqp_envelope_t env;
 	amqp_rpc_reply_t r;
 

@@ -3,7 +3,9 @@
  * Placement runs in one transaction: the order row (idempotency key unique,
  * ON CONFLICT DO NOTHING so concurrent retries wait for the first and then
  * find its order), the items priced from the products table, the total
- * summed from those items, and the first history event. */
+ * summed from those items, and the first history event. Every later status
+ * change, the customer's cancel and the worker's steps alike, is the one
+ * move statement: the order row and its history event together. */
 #include "order.h"
 
 #include <stdio.h>
@@ -14,6 +16,18 @@
 #include "log.h"
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* The one INSERT INTO order_history: a CTE writing the event (order id,
+ * from, to, reason) given by cols for each row of the CTE src. */
+#define HISTORY_CTE(cols, src)                                                  \
+	" h AS (INSERT INTO order_history (order_id, from_status, to_status, reason)" \
+	"  SELECT " cols " FROM " src ")"
+
+static const char *const status_names[ORDER_STATUS_COUNT] = {
+	[ORDER_PENDING] = "pending",     [ORDER_PROCESSING] = "processing",
+	[ORDER_COMPLETED] = "completed", [ORDER_FAILED] = "failed",
+	[ORDER_CANCELLED] = "cancelled", [ORDER_REFUNDED] = "refunded",
+};
 
 /* Products named by an order, for validation before placement. */
 static struct db_stmt products_for_order = {
@@ -38,8 +52,7 @@ static struct db_stmt place_order = {
 	"  ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, total_cents),"
 	" i AS (INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents, product_name)"
 	"  SELECT o.id, q.id, q.qty, q.price_cents, q.name FROM o, q),"
-	" h AS (INSERT INTO order_history (order_id, from_status, to_status, reason)"
-	"  SELECT o.id, NULL, 'pending', 'order placed' FROM o)"
+	HISTORY_CTE("o.id, NULL, 'pending', 'order placed'", "o")
 	" SELECT id, total_cents FROM o",
 	7, 0, 0
 };
@@ -80,15 +93,22 @@ static struct db_stmt select_history = {
 	1, 1, 0
 };
 
-/* pending -> cancelled, with its history event, in one statement. */
-static struct db_stmt cancel_order = {
-	"order_cancel",
-	"WITH c AS (UPDATE orders SET status = 'cancelled', updated_at = now()"
-	"  WHERE id = $1 AND status = 'pending' RETURNING id),"
-	" h AS (INSERT INTO order_history (order_id, from_status, to_status, reason)"
-	"  SELECT id, 'pending', 'cancelled', $2 FROM c)"
-	" SELECT (SELECT count(*) FROM c), (SELECT status FROM orders WHERE id = $1)",
-	2, 0, 0
+/* Status $2 -> $3 (only from $2) with its history event (reason $4, also
+ * the failure reason of a failed order) and $5 more attempts; answers how
+ * many moved and the status before (NULL: no such order). The UPDATE locks
+ * the row and re-checks the status after any wait. One statement, named
+ * for each mover. */
+#define MOVE_SQL                                                                   \
+	"WITH o AS (UPDATE orders SET status = $3,"                                  \
+	"  failure_reason = CASE WHEN $3 = 'failed' THEN $4 ELSE failure_reason END," \
+	"  attempts = attempts + $5::int, updated_at = now()"                        \
+	"  WHERE id = $1 AND status = $2 RETURNING id),"                             \
+	HISTORY_CTE("id, $2, $3, $4", "o")                                            \
+	" SELECT (SELECT count(*) FROM o), (SELECT status FROM orders WHERE id = $1)"
+
+static struct db_stmt move_order[MOVER_COUNT] = {
+	[MOVER_CUSTOMER] = { "order_cancel", MOVE_SQL, 5, 0, 0 },
+	[MOVER_WORKER] = { "w_transition", MOVE_SQL, 5, 0, 0 },
 };
 
 /* The backlog: pending orders and the age of the oldest, both from the
@@ -100,41 +120,75 @@ static struct db_stmt pending_backlog = {
 	0, 1, 0
 };
 
-/* Formats ids or quantities as a PostgreSQL array literal "{1,2,3}". */
-static void array_literal(char *buf, size_t len, const struct order_line *lines, int n, int qty)
+const char *order_status_name(enum order_status s)
 {
-	size_t off = 0;
-
-	buf[off++] = '{';
-	for (int i = 0; i < n && off < len - 24; i++)
-		off += (size_t)snprintf(buf + off, len - off, "%s%lld", i ? "," : "",
-					qty ? (long long)lines[i].quantity : lines[i].product_id);
-	snprintf(buf + off, len - off, "}");
+	return (unsigned)s < ORDER_STATUS_COUNT ? status_names[s] : "unknown";
 }
 
-static long long ll_at(PGresult *res, int row, int col)
+int order_status_parse(const char *name, enum order_status *out)
 {
-	return strtoll(PQgetvalue(res, row, col), NULL, 10);
+	for (int i = 0; i < ORDER_STATUS_COUNT; i++) {
+		if (strcmp(name, status_names[i]) == 0) {
+			*out = (enum order_status)i;
+			return 0;
+		}
+	}
+	log_error("unknown order status \"%s\"", name);
+	return -1;
+}
+
+int order_status_final(enum order_status s)
+{
+	return s != ORDER_PENDING && s != ORDER_PROCESSING;
+}
+
+/* The lines' product ids, and their quantities when qtys is non-NULL, as
+ * array literals (caller frees). 0 or -1 (out of memory, logged). */
+static int line_arrays(const struct order_line *lines, int n, char **ids, char **qtys)
+{
+	long long *v = malloc(sizeof(*v) * ((size_t)n * 2 + 1));
+
+	*ids = NULL;
+	if (qtys)
+		*qtys = NULL;
+	if (v == NULL) {
+		log_error("out of memory");
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		v[i] = lines[i].product_id;
+		v[n + i] = lines[i].quantity;
+	}
+	*ids = db_array_literal(v, n);
+	if (*ids && qtys && (*qtys = db_array_literal(v + n, n)) == NULL) {
+		free(*ids);
+		*ids = NULL;
+	}
+	free(v);
+	return *ids ? 0 : -1;
 }
 
 int order_products(struct db *db, const struct order_line *lines, int n, struct order_product *out)
 {
-	char ids[64 * 24];
-	const char *params[] = { ids };
+	char *ids;
+	const char *params[1];
 	PGresult *res;
 
-	array_literal(ids, sizeof(ids), lines, n, 0);
+	if (line_arrays(lines, n, &ids, NULL) < 0)
+		return -1;
+	params[0] = ids;
 	res = db_exec(db, &products_for_order, params, NULL);
+	free(ids);
 	if (res == NULL)
 		return -1;
 	for (int i = 0; i < n; i++) {
 		memset(&out[i], 0, sizeof(out[i]));
 		for (int r = 0; r < PQntuples(res); r++) {
-			if (ll_at(res, r, 0) != lines[i].product_id)
+			if (db_ll(res, r, 0) != lines[i].product_id)
 				continue;
 			out[i].id = lines[i].product_id;
-			out[i].price_cents = ll_at(res, r, 1);
-			out[i].stock = ll_at(res, r, 2);
+			out[i].price_cents = db_ll(res, r, 1);
+			out[i].stock = db_ll(res, r, 2);
 			out[i].active = PQgetvalue(res, r, 3)[0] == 't';
 			snprintf(out[i].name, sizeof(out[i].name), "%s", PQgetvalue(res, r, 4));
 		}
@@ -143,67 +197,82 @@ int order_products(struct db *db, const struct order_line *lines, int n, struct 
 	return 0;
 }
 
-int order_find_by_key(struct db *db, const char *key, const char *request_hash,
-		      struct order_placed *out)
+enum lookup order_find_by_key(struct db *db, const char *key, const char *request_hash,
+			      struct order_placed *out)
 {
 	const char *params[] = { key, request_hash };
 	PGresult *res = db_exec(db, &order_by_key, params, NULL);
+	enum lookup r = LOOKUP_NONE;
 
 	memset(out, 0, sizeof(*out));
 	if (res == NULL)
-		return -1;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		return 0;
+		return LOOKUP_ERROR;
+	if (PQntuples(res) == 1) {
+		out->id = db_ll(res, 0, 0);
+		out->total_cents = db_ll(res, 0, 1);
+		snprintf(out->token, sizeof(out->token), "%s", PQgetvalue(res, 0, 3));
+		out->replayed = 1;
+		out->hash_mismatch = PQgetvalue(res, 0, 4)[0] != 't';
+		r = order_status_parse(PQgetvalue(res, 0, 2), &out->status) < 0 ? LOOKUP_ERROR
+										  : LOOKUP_FOUND;
 	}
-	out->id = ll_at(res, 0, 0);
-	out->total_cents = ll_at(res, 0, 1);
-	snprintf(out->status, sizeof(out->status), "%s", PQgetvalue(res, 0, 2));
-	snprintf(out->token, sizeof(out->token), "%s", PQgetvalue(res, 0, 3));
-	out->replayed = 1;
-	out->hash_mismatch = PQgetvalue(res, 0, 4)[0] != 't';
 	PQclear(res);
-	return 1;
+	return r;
 }
 
-int order_place(struct db *db, const struct order_new *req, struct order_placed *out)
+/* No order came back from placement: either a concurrent retry with the
+ * same key committed first, or a product was withdrawn since it was
+ * checked. */
+static enum order_place_result place_lost(struct db *db, const struct order_new *req,
+					  struct order_placed *out)
 {
-	char ids[64 * 24], qtys[64 * 24];
+	if (req->idempotency_key == NULL)
+		return PLACE_WITHDRAWN;
+	switch (order_find_by_key(db, req->idempotency_key, req->request_hash, out)) {
+	case LOOKUP_FOUND:
+		return PLACE_DONE;
+	case LOOKUP_NONE:
+		return PLACE_WITHDRAWN;
+	case LOOKUP_ERROR:
+		break;
+	}
+	return PLACE_ERROR;
+}
+
+enum order_place_result order_place(struct db *db, const struct order_new *req,
+				    struct order_placed *out)
+{
 	const char *params[] = { req->customer_name, req->customer_email, req->token,
-				 req->idempotency_key, req->request_hash, ids, qtys };
+				 req->idempotency_key, req->request_hash, NULL, NULL };
+	char *ids, *qtys;
 	PGresult *res;
-	int rc;
 
 	memset(out, 0, sizeof(*out));
-	array_literal(ids, sizeof(ids), req->lines, req->nlines, 0);
-	array_literal(qtys, sizeof(qtys), req->lines, req->nlines, 1);
+	if (line_arrays(req->lines, req->nlines, &ids, &qtys) < 0)
+		return PLACE_ERROR;
+	params[5] = ids;
+	params[6] = qtys;
 	res = db_exec(db, &place_order, params, NULL);
+	free(ids);
+	free(qtys);
 	if (res == NULL)
-		return -1;
-	if (PQntuples(res) == 1) {
-		out->id = ll_at(res, 0, 0);
-		out->total_cents = ll_at(res, 0, 1);
-		snprintf(out->status, sizeof(out->status), "pending");
-		snprintf(out->token, sizeof(out->token), "%s", req->token);
+		return PLACE_ERROR;
+	if (PQntuples(res) != 1) {
 		PQclear(res);
-		return 0;
+		return place_lost(db, req, out);
 	}
+	out->id = db_ll(res, 0, 0);
+	out->total_cents = db_ll(res, 0, 1);
+	out->status = ORDER_PENDING;
+	snprintf(out->token, sizeof(out->token), "%s", req->token);
 	PQclear(res);
-	/* Either a concurrent retry with the same key committed first, or a
-	 * product was withdrawn since it was checked. */
-	rc = req->idempotency_key ? order_find_by_key(db, req->idempotency_key,
-						      req->request_hash, out) : 0;
-	return rc == 1 ? 0 : rc < 0 ? -1 : -2;
+	return PLACE_DONE;
 }
 
 int order_mark_queued(struct db *db, long long id)
 {
-	char idbuf[24];
-	const char *params[] = { idbuf };
-	PGresult *res;
+	PGresult *res = db_exec_id(db, &mark_queued, id, NULL);
 
-	snprintf(idbuf, sizeof(idbuf), "%lld", id);
-	res = db_exec(db, &mark_queued, params, NULL);
 	if (res == NULL)
 		return -1;
 	PQclear(res);
@@ -217,9 +286,8 @@ static const char *opt_str(PGresult *res, int row, int col)
 
 static int map_order(struct order *o, PGresult *head, PGresult *items, PGresult *hist)
 {
-	o->id = ll_at(head, 0, 0);
-	o->status = PQgetvalue(head, 0, 1);
-	o->total_cents = ll_at(head, 0, 2);
+	o->id = db_ll(head, 0, 0);
+	o->total_cents = db_ll(head, 0, 2);
 	o->customer_name = PQgetvalue(head, 0, 3);
 	o->customer_email = PQgetvalue(head, 0, 4);
 	o->token = PQgetvalue(head, 0, 5);
@@ -230,13 +298,14 @@ static int map_order(struct order *o, PGresult *head, PGresult *items, PGresult 
 	o->nhistory = PQntuples(hist);
 	o->items = calloc((size_t)o->nitems + 1, sizeof(*o->items));
 	o->history = calloc((size_t)o->nhistory + 1, sizeof(*o->history));
-	if (o->items == NULL || o->history == NULL)
+	if (o->items == NULL || o->history == NULL ||
+	    order_status_parse(PQgetvalue(head, 0, 1), &o->status) < 0)
 		return -1;
 	for (int i = 0; i < o->nitems; i++) {
-		o->items[i].product_id = ll_at(items, i, 0);
+		o->items[i].product_id = db_ll(items, i, 0);
 		o->items[i].name = PQgetvalue(items, i, 1);
-		o->items[i].quantity = (int)ll_at(items, i, 2);
-		o->items[i].price_cents = ll_at(items, i, 3);
+		o->items[i].quantity = (int)db_ll(items, i, 2);
+		o->items[i].price_cents = db_ll(items, i, 3);
 	}
 	for (int i = 0; i < o->nhistory; i++) {
 		o->history[i].from = PQgetvalue(hist, i, 0);
@@ -247,31 +316,28 @@ static int map_order(struct order *o, PGresult *head, PGresult *items, PGresult 
 	return 0;
 }
 
-int order_get(struct db *db, long long id, struct order *o)
+enum lookup order_get(struct db *db, long long id, struct order *o)
 {
-	char idbuf[24];
-	const char *params[] = { idbuf };
 	PGresult *head, *items = NULL, *hist = NULL;
 
 	memset(o, 0, sizeof(*o));
-	snprintf(idbuf, sizeof(idbuf), "%lld", id);
-	head = db_exec(db, &select_order, params, NULL);
+	head = db_exec_id(db, &select_order, id, NULL);
 	if (head == NULL)
-		return -1;
+		return LOOKUP_ERROR;
 	if (PQntuples(head) != 1) {
 		PQclear(head);
-		return 0;
+		return LOOKUP_NONE;
 	}
 	o->owned[0] = head;
-	items = db_exec(db, &select_items, params, NULL);
+	items = db_exec_id(db, &select_items, id, NULL);
 	o->owned[1] = items;
-	hist = items ? db_exec(db, &select_history, params, NULL) : NULL;
+	hist = items ? db_exec_id(db, &select_history, id, NULL) : NULL;
 	o->owned[2] = hist;
 	if (hist == NULL || map_order(o, head, items, hist) < 0) {
 		order_release(o);
-		return -1;
+		return LOOKUP_ERROR;
 	}
-	return 1;
+	return LOOKUP_FOUND;
 }
 
 void order_release(struct order *o)
@@ -283,26 +349,39 @@ void order_release(struct order *o)
 	memset(o, 0, sizeof(*o));
 }
 
-int order_cancel(struct db *db, long long id, const char *reason, char status_out[16])
+enum order_move_result order_move(struct db *db, const struct order_move *m,
+				  enum order_status *now, char sqlstate[6])
 {
-	char idbuf[24];
-	const char *params[] = { idbuf, reason };
+	char idbuf[24], addbuf[12];
+	const char *params[] = { idbuf, order_status_name(m->from), order_status_name(m->to),
+				 m->reason, addbuf };
+	enum order_move_result r;
 	PGresult *res;
-	int rc;
 
-	snprintf(idbuf, sizeof(idbuf), "%lld", id);
-	res = db_exec(db, &cancel_order, params, NULL);
+	snprintf(idbuf, sizeof(idbuf), "%lld", m->id);
+	snprintf(addbuf, sizeof(addbuf), "%d", m->add_attempts);
+	res = db_exec(db, &move_order[m->by], params, sqlstate);
 	if (res == NULL)
-		return -1;
+		return MOVE_ERROR;
 	if (PQgetisnull(res, 0, 1))
-		rc = 0;
-	else if (ll_at(res, 0, 0) == 1)
-		rc = 1;
+		r = MOVE_UNKNOWN;
 	else
-		rc = -2;
-	snprintf(status_out, 16, "%s", PQgetisnull(res, 0, 1) ? "" : PQgetvalue(res, 0, 1));
+		r = db_ll(res, 0, 0) == 1 ? MOVE_DONE : MOVE_ELSEWHERE;
+	if (r == MOVE_DONE && now)
+		*now = m->from;
+	else if (r == MOVE_ELSEWHERE && now && order_status_parse(PQgetvalue(res, 0, 1), now) < 0)
+		r = MOVE_ERROR;
 	PQclear(res);
-	return rc;
+	return r;
+}
+
+enum order_move_result order_cancel(struct db *db, long long id, const char *reason,
+				    enum order_status *now)
+{
+	const struct order_move m = { id, ORDER_PENDING, ORDER_CANCELLED, reason, 0,
+				      MOVER_CUSTOMER };
+
+	return order_move(db, &m, now, NULL);
 }
 
 int order_backlog(struct db *db, struct order_backlog *out)
@@ -313,8 +392,8 @@ int order_backlog(struct db *db, struct order_backlog *out)
 	if (res == NULL)
 		return -1;
 	if (PQntuples(res) == 1) {
-		out->waiting = ll_at(res, 0, 0);
-		out->oldest_s = ll_at(res, 0, 1);
+		out->waiting = db_ll(res, 0, 0);
+		out->oldest_s = db_ll(res, 0, 1);
 	}
 	PQclear(res);
 	return 0;

@@ -1,12 +1,32 @@
-/* order.h - the order model in PostgreSQL: placement, reading, customer
- * cancellation, queue bookkeeping, the backlog. Status names and
- * transitions live here. */
+/* order.h - the order model in PostgreSQL: statuses and the one way they
+ * change, placement, reading, customer cancellation, queue bookkeeping, the
+ * backlog. What the worker does to an order is in fulfil.h. */
 #ifndef BAKERY_ORDER_H
 #define BAKERY_ORDER_H
 
 #include <stddef.h>
 
-struct db;
+#include "database.h"
+
+/* An order's status; the names are orders.status's values. */
+enum order_status {
+	ORDER_PENDING,
+	ORDER_PROCESSING,
+	ORDER_COMPLETED,
+	ORDER_FAILED,
+	ORDER_CANCELLED,
+	ORDER_REFUNDED,
+	ORDER_STATUS_COUNT
+};
+
+/* The stored and displayed name of s ("pending", ...). */
+const char *order_status_name(enum order_status s);
+
+/* The status called name: 0, or -1 when no status has that name. */
+int order_status_parse(const char *name, enum order_status *out);
+
+/* 1 when an order in status s is settled: no worker touches it again. */
+int order_status_final(enum order_status s);
 
 struct order_line {
 	long long product_id;
@@ -41,7 +61,7 @@ struct order_event {
  * release with order_release(). */
 struct order {
 	long long id;
-	const char *status;
+	enum order_status status;
 	long long total_cents;
 	const char *customer_name;
 	const char *customer_email;
@@ -70,7 +90,7 @@ struct order_new {
 struct order_placed {
 	long long id;
 	long long total_cents;
-	char status[16];
+	enum order_status status;
 	char token[72];
 	int replayed;      /* 1: the idempotency key named an earlier order */
 	int hash_mismatch; /* 1: ... placed by a different request */
@@ -80,26 +100,67 @@ struct order_placed {
  * get id 0. 0 or -1 (database down). */
 int order_products(struct db *db, const struct order_line *lines, int n, struct order_product *out);
 
-/* The order an idempotency key already names: 1 found (out filled, with
- * hash_mismatch set when request_hash differs), 0 none, -1 db down. */
-int order_find_by_key(struct db *db, const char *key, const char *request_hash,
-		      struct order_placed *out);
+/* The order an idempotency key already names: LOOKUP_FOUND (out filled,
+ * with hash_mismatch set when request_hash differs), LOOKUP_NONE, or
+ * LOOKUP_ERROR (db down). */
+enum lookup order_find_by_key(struct db *db, const char *key, const char *request_hash,
+			      struct order_placed *out);
+
+enum order_place_result {
+	PLACE_DONE,      /* out filled: the new order, or the one the key names */
+	PLACE_WITHDRAWN, /* a product was withdrawn since it was checked */
+	PLACE_ERROR,     /* the database is down */
+};
 
 /* Writes order, items and first history event in one transaction; or, when
- * the idempotency key was used meanwhile, reads that order instead. Returns
- * 0, -1 when the database is down, -2 when a product vanished meanwhile. */
-int order_place(struct db *db, const struct order_new *req, struct order_placed *out);
+ * the idempotency key was used meanwhile, reads that order instead. */
+enum order_place_result order_place(struct db *db, const struct order_new *req,
+				    struct order_placed *out);
 
 /* Records that the broker confirmed the order's message. 0 or -1. */
 int order_mark_queued(struct db *db, long long id);
 
-/* Reads an order with items and history: 1 found, 0 unknown, -1 db down. */
-int order_get(struct db *db, long long id, struct order *out);
+/* Reads an order with items and history: LOOKUP_FOUND (release out with
+ * order_release()), LOOKUP_NONE, or LOOKUP_ERROR (db down). */
+enum lookup order_get(struct db *db, long long id, struct order *out);
 void order_release(struct order *o);
 
-/* pending -> cancelled with a history event. 1 done, 0 unknown order,
- * -2 not pending any more (status copied to status_out), -1 db down. */
-int order_cancel(struct db *db, long long id, const char *reason, char status_out[16]);
+/* Who changes a status. Each runs the move statement under a name of its
+ * own, so the log line of a failure says whose it was. */
+enum order_mover {
+	MOVER_CUSTOMER,
+	MOVER_WORKER,
+	MOVER_COUNT
+};
+
+/* A status change. */
+struct order_move {
+	long long id;
+	enum order_status from, to;
+	const char *reason; /* of the history event; the failure_reason when to is failed */
+	int add_attempts;   /* added to orders.attempts */
+	enum order_mover by;
+};
+
+enum order_move_result {
+	MOVE_DONE,      /* changed, with its history event */
+	MOVE_UNKNOWN,   /* no such order */
+	MOVE_ELSEWHERE, /* the order was not in status from (*now says where) */
+	MOVE_ERROR,     /* the database is down or refused (logged) */
+};
+
+/* The one way a status changes after placement: the order row, only if in
+ * status m->from, and its history event, in one statement, inside the
+ * caller's transaction or as its own. Never retried on a new connection.
+ * *now, when non-NULL, gets the status the order had (m->from when
+ * MOVE_DONE; not set for MOVE_UNKNOWN or MOVE_ERROR); sqlstate, when non-NULL, the 5-character
+ * SQLSTATE of a server error ("" otherwise). */
+enum order_move_result order_move(struct db *db, const struct order_move *m,
+				  enum order_status *now, char sqlstate[6]);
+
+/* pending -> cancelled with a history event giving reason. */
+enum order_move_result order_cancel(struct db *db, long long id, const char *reason,
+				    enum order_status *now);
 
 /* The orders waiting for a worker. */
 struct order_backlog {

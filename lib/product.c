@@ -1,7 +1,6 @@
 /* product.c - catalogue queries. Statements first, then the row mapping. */
 #include "product.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,22 +86,22 @@ int product_list_active(struct db *db, const char *category, struct product_list
 	return rc;
 }
 
-int product_get(struct db *db, long long id, struct product_list *list)
+enum lookup product_get(struct db *db, long long id, struct product_list *list)
 {
-	char idbuf[24];
-	const char *params[] = { idbuf };
-	PGresult *res;
+	PGresult *res = db_exec_id(db, &get_one, id, NULL);
 	int rc;
 
-	snprintf(idbuf, sizeof(idbuf), "%lld", id);
-	res = db_exec(db, &get_one, params, NULL);
 	if (res == NULL)
-		return -1;
+		return LOOKUP_ERROR;
 	rc = map_rows(res, list);
 	PQclear(res);
 	if (rc < 0)
-		return -1;
-	return list->n > 0 ? 1 : 0;
+		return LOOKUP_ERROR;
+	if (list->n == 0) {
+		product_list_release(list);
+		return LOOKUP_NONE;
+	}
+	return LOOKUP_FOUND;
 }
 
 void product_list_release(struct product_list *list)

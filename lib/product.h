@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-struct db;
+#include "database.h"
 
 struct product {
 	long long id;
@@ -26,9 +26,9 @@ struct product_list {
  * Fills list (release with product_list_release). 0 or -1 (db down). */
 int product_list_active(struct db *db, const char *category, struct product_list *list);
 
-/* One product, active or not: 1 found (release with product_list_release on
- * the one-item list), 0 unknown, -1 db down. */
-int product_get(struct db *db, long long id, struct product_list *list);
+/* One product, active or not: LOOKUP_FOUND (a one-item list, to release
+ * with product_list_release), LOOKUP_NONE, or LOOKUP_ERROR (db down). */
+enum lookup product_get(struct db *db, long long id, struct product_list *list);
 
 void product_list_release(struct product_list *list);
 

@@ -24,8 +24,8 @@
 #include <cjson/cJSON.h>
 
 #include "cache.h"
+#include "fulfil.h"
 #include "log.h"
-#include "store.h"
 
 #define MAX_ORDER_ID 9007199254740991.0 /* 2^53 - 1: exact in a JSON number */
 
@@ -43,81 +43,97 @@ long long job_parse(const char *body, size_t len)
 	return id;
 }
 
-static int is_final(const char *status)
-{
-	return strcmp(status, "pending") != 0 && strcmp(status, "processing") != 0;
-}
-
 /* After a failed statement: is the database gone (keep the message), or
  * did it refuse this order (count the failure against the message)? */
 static enum job_result job_error(struct job *j)
 {
-	const char *st = j->s->sqlstate;
+	const char *st = j->f->sqlstate;
 
-	store_rollback(j->s);
+	fulfil_rollback(j->f);
 	/* Deadlock or serialization failure: transient, not the order's fault. */
 	if (st[0] == '4' && st[1] == '0')
 		return JOB_RETRY;
-	if (store_ping(j->s) < 0)
+	if (fulfil_ping(j->f) < 0)
 		return JOB_RETRY;
 	log_msg(LOG_WARN, j->id, "database refused the order sqlstate=%s", st[0] ? st : "none");
 	return JOB_FAILED;
 }
 
-/* Records a status change in the open transaction. */
-static int job_move(struct job *j, const char *from, const char *to, const char *reason,
-		    int add_attempts)
+/* Notes a status change, to be logged once it is committed. */
+static void job_moved(struct job *j, enum order_status from, enum order_status to,
+		      const char *reason)
 {
-	if (store_transition(j->s, j->id, from, to, reason, add_attempts) < 0)
-		return -1;
-	snprintf(j->from, sizeof(j->from), "%s", from);
-	snprintf(j->to, sizeof(j->to), "%s", to);
+	j->moved = 1;
+	j->from = from;
+	j->to = to;
 	snprintf(j->reason, sizeof(j->reason), "%s", reason);
+}
+
+/* Records a status change in the open transaction. */
+static int job_move(struct job *j, enum order_status from, enum order_status to,
+		    const char *reason, int add_attempts)
+{
+	if (fulfil_move(j->f, j->id, from, to, reason, add_attempts) < 0)
+		return -1;
+	job_moved(j, from, to, reason);
 	return 0;
 }
 
 /* In the open transaction: order (locked, in status from) -> failed. */
-static int job_fail_locked(struct job *j, const char *from, const char *why)
+static int job_fail_locked(struct job *j, enum order_status from, const char *why)
 {
-	if (strcmp(from, "processing") == 0) {
-		if (store_release(j->s, j->id) < 0)
+	if (from == ORDER_PROCESSING) {
+		if (fulfil_return_stock(j->f, j->id) < 0)
 			return -1;
 		j->stock_changed = 1;
 	}
-	return job_move(j, from, "failed", why, 0);
+	return job_move(j, from, ORDER_FAILED, why, 0);
 }
 
 /* After a commit: logs the status change and drops the cached listing if
  * stock moved. */
 static void job_committed(struct job *j)
 {
-	if (j->to[0])
-		log_msg(strcmp(j->to, "failed") == 0 ? LOG_WARN : LOG_INFO, j->id,
-			"status from=%s to=%s reason=\"%s\" attempt=%d", j->from, j->to,
-			j->reason, j->attempt);
+	if (j->moved)
+		log_msg(j->to == ORDER_FAILED ? LOG_WARN : LOG_INFO, j->id,
+			"status from=%s to=%s reason=\"%s\" attempt=%d", order_status_name(j->from),
+			order_status_name(j->to), j->reason, j->attempt);
 	if (j->stock_changed && j->env->cache)
 		cache_listing_invalidate(j->env->cache);
-	j->to[0] = '\0';
+	j->moved = 0;
 	j->stock_changed = 0;
 }
 
 static int job_commit(struct job *j)
 {
-	if (store_commit(j->s) < 0)
+	if (fulfil_commit(j->f) < 0)
 		return -1;
 	job_committed(j);
 	return 0;
 }
 
+/* Opens a transaction and locks the order row; the transaction is rolled
+ * back again when there is no such order. */
+static enum lookup job_lock(struct job *j, struct fulfil_order *o)
+{
+	enum lookup r;
+
+	if (fulfil_begin(j->f) < 0)
+		return LOOKUP_ERROR;
+	r = fulfil_lock_order(j->f, j->id, o);
+	if (r == LOOKUP_NONE)
+		fulfil_rollback(j->f);
+	return r;
+}
+
 /* tx 1 on the locked order o: 1 to go on to payment, 0 settled, -1. */
-static int job_decide(struct job *j, const struct store_order *o)
+static int job_decide(struct job *j, const struct fulfil_order *o)
 {
 	char why[256];
-	int rc;
 
 	j->attempt = o->attempts + 1;
-	if (is_final(o->status)) {
-		log_msg(LOG_INFO, j->id, "already %s; message dropped", o->status);
+	if (order_status_final(o->status)) {
+		log_msg(LOG_INFO, j->id, "already %s; message dropped", order_status_name(o->status));
 		return 0;
 	}
 	if (o->attempts >= j->env->max_attempts) {
@@ -126,35 +142,39 @@ static int job_decide(struct job *j, const struct store_order *o)
 		return job_fail_locked(j, o->status, why) < 0 ? -1 : 0;
 	}
 	snprintf(j->email, sizeof(j->email), "%s", o->email);
-	if (strcmp(o->status, "processing") == 0) {
+	if (o->status == ORDER_PROCESSING) {
 		log_msg(LOG_WARN, j->id, "resuming after an interrupted attempt attempt=%d", j->attempt);
-		return store_count_attempt(j->s, j->id) < 0 ? -1 : 1;
+		return fulfil_count_attempt(j->f, j->id) < 0 ? -1 : 1;
 	}
-	rc = store_reserve(j->s, j->id, why, sizeof(why));
-	if (rc < 0)
+	switch (fulfil_reserve(j->f, j->id, why, sizeof(why))) {
+	case RESERVE_ERROR:
 		return -1;
-	if (rc == 0)
-		return job_move(j, "pending", "failed", why, 1) < 0 ? -1 : 0;
+	case RESERVE_SHORT:
+		return job_move(j, ORDER_PENDING, ORDER_FAILED, why, 1) < 0 ? -1 : 0;
+	case RESERVE_DONE:
+		break;
+	}
 	j->stock_changed = 1;
-	return job_move(j, "pending", "processing", "stock reserved", 1) < 0 ? -1 : 1;
+	return job_move(j, ORDER_PENDING, ORDER_PROCESSING, "stock reserved", 1) < 0 ? -1 : 1;
 }
 
 /* tx 1: 1 to go on to payment, 0 settled (j->result), -1 database error. */
 static int job_start(struct job *j)
 {
-	struct store_order o;
+	struct fulfil_order o;
 	int rc;
 
-	if (store_begin(j->s) < 0)
+	switch (job_lock(j, &o)) {
+	case LOOKUP_ERROR:
 		return -1;
-	rc = store_lock_order(j->s, j->id, &o);
-	if (rc == 0) {
-		store_rollback(j->s);
+	case LOOKUP_NONE:
 		log_msg(LOG_WARN, j->id, "no such order");
 		j->result = JOB_POISON;
 		return 0;
+	case LOOKUP_FOUND:
+		break;
 	}
-	if (rc < 0 || (rc = job_decide(j, &o)) < 0 || job_commit(j) < 0)
+	if ((rc = job_decide(j, &o)) < 0 || job_commit(j) < 0)
 		return -1;
 	return rc;
 }
@@ -170,18 +190,20 @@ int job_payment_accepted(const struct job *j)
  * common path: one round trip instead of four). 0 settled, -1. */
 static int job_complete(struct job *j)
 {
-	int rc = store_complete(j->s, j->id);
+	static const char reason[] = "payment accepted";
 
-	if (rc < 0)
+	switch (fulfil_complete(j->f, j->id, reason)) {
+	case MOVE_ERROR:
 		return -1;
-	if (rc == 0) {
+	case MOVE_UNKNOWN:
+	case MOVE_ELSEWHERE:
 		/* A duplicate's job or the dead-letter handler settled it. */
 		log_msg(LOG_INFO, j->id, "settled meanwhile");
 		return 0;
+	case MOVE_DONE:
+		break;
 	}
-	snprintf(j->from, sizeof(j->from), "processing");
-	snprintf(j->to, sizeof(j->to), "completed");
-	snprintf(j->reason, sizeof(j->reason), "payment accepted");
+	job_moved(j, ORDER_PROCESSING, ORDER_COMPLETED, reason);
 	job_committed(j);
 	return 0;
 }
@@ -189,30 +211,38 @@ static int job_complete(struct job *j)
 /* tx 2: 0 settled, -1 database error. */
 static int job_finish(struct job *j, int paid)
 {
-	struct store_order o;
-	int rc;
+	const char *settled = NULL;
+	struct fulfil_order o;
 
 	if (paid)
 		return job_complete(j);
-	if (store_begin(j->s) < 0)
+	switch (job_lock(j, &o)) {
+	case LOOKUP_ERROR:
 		return -1;
-	rc = store_lock_order(j->s, j->id, &o);
-	if (rc < 0)
-		return -1;
-	if (rc == 0 || strcmp(o.status, "processing") != 0) {
-		store_rollback(j->s);
-		log_msg(LOG_INFO, j->id, "settled meanwhile as %s", rc ? o.status : "deleted");
+	case LOOKUP_NONE:
+		settled = "deleted";
+		break;
+	case LOOKUP_FOUND:
+		if (o.status != ORDER_PROCESSING) {
+			fulfil_rollback(j->f);
+			settled = order_status_name(o.status);
+		}
+		break;
+	}
+	if (settled) {
+		log_msg(LOG_INFO, j->id, "settled meanwhile as %s", settled);
 		return 0;
 	}
-	rc = job_fail_locked(j, "processing", "payment declined");
-	return rc < 0 ? -1 : job_commit(j);
+	if (job_fail_locked(j, ORDER_PROCESSING, "payment declined") < 0)
+		return -1;
+	return job_commit(j);
 }
 
 static void job_init(struct job *j, const struct job_env *env, long long id)
 {
 	memset(j, 0, sizeof(*j));
 	j->env = env;
-	j->s = env->store;
+	j->f = env->fulfil;
 	j->id = id;
 	j->result = JOB_DONE;
 }
@@ -222,23 +252,23 @@ static void job_init(struct job *j, const struct job_env *env, long long id)
  * a duplicate). */
 static int job_claim(struct job *j)
 {
-	int rc = store_claim(j->s, j->id, &j->claim);
-
-	if (rc < 0) {
+	switch (fulfil_claim(j->f, j->id, &j->claim)) {
+	case CLAIM_ERROR:
 		j->result = job_error(j);
 		return 0;
-	}
-	if (rc == 0) {
+	case CLAIM_HELD:
 		log_msg(LOG_INFO, j->id, "in the hands of another worker; duplicate message dropped");
 		j->result = JOB_DONE;
 		return 0;
+	case CLAIM_TAKEN:
+		break;
 	}
 	return 1;
 }
 
 static void job_unclaim(struct job *j)
 {
-	store_unclaim(j->s, j->id, j->claim);
+	fulfil_unclaim(j->f, j->id, j->claim);
 	j->claim = 0;
 }
 
@@ -287,17 +317,21 @@ static enum job_result job_claimed(struct job *j, enum job_result (*fn)(struct j
 
 enum job_result job_give_up(const struct job_env *env, long long id, const char *why)
 {
-	struct store_order o;
+	struct fulfil_order o;
 	struct job j;
-	int rc;
 
 	job_init(&j, env, id);
-	if (store_begin(j.s) < 0)
+	switch (job_lock(&j, &o)) {
+	case LOOKUP_ERROR:
 		return job_error(&j);
-	rc = store_lock_order(j.s, id, &o);
-	if (rc <= 0 || is_final(o.status)) {
-		store_rollback(j.s);
-		return rc < 0 ? job_error(&j) : JOB_DONE;
+	case LOOKUP_NONE:
+		return JOB_DONE;
+	case LOOKUP_FOUND:
+		break;
+	}
+	if (order_status_final(o.status)) {
+		fulfil_rollback(j.f);
+		return JOB_DONE;
 	}
 	j.attempt = o.attempts;
 	if (job_fail_locked(&j, o.status, why) < 0 || job_commit(&j) < 0)
@@ -306,13 +340,14 @@ enum job_result job_give_up(const struct job_env *env, long long id, const char 
 }
 
 /* Dead letter, in the open transaction on the locked order o. */
-static int job_dead_decide(struct job *j, const struct store_order *o, const char *reason)
+static int job_dead_decide(struct job *j, const struct fulfil_order *o, const char *reason)
 {
 	char why[128];
 
 	j->attempt = o->attempts;
-	if (is_final(o->status)) {
-		log_msg(LOG_INFO, j->id, "dead letter for an order already %s", o->status);
+	if (order_status_final(o->status)) {
+		log_msg(LOG_INFO, j->id, "dead letter for an order already %s",
+			order_status_name(o->status));
 		return 0;
 	}
 	if (strcmp(reason, "delivery_limit") == 0 && o->attempts < j->env->max_attempts) {
@@ -320,7 +355,7 @@ static int job_dead_decide(struct job *j, const struct store_order *o, const cha
 		 * lost connections): the relay sends a fresh message. */
 		log_msg(LOG_WARN, j->id, "message ran out of deliveries; re-queued attempt=%d",
 			o->attempts + 1);
-		return store_requeue(j->s, j->id);
+		return fulfil_requeue(j->f, j->id);
 	}
 	snprintf(why, sizeof(why), "could not be processed (message dead-lettered: %s)",
 		 reason[0] ? reason : "unknown");
@@ -329,18 +364,18 @@ static int job_dead_decide(struct job *j, const struct store_order *o, const cha
 
 static enum job_result job_dead_run(struct job *j)
 {
-	struct store_order o;
-	int rc;
+	struct fulfil_order o;
 
-	if (store_begin(j->s) < 0)
+	switch (job_lock(j, &o)) {
+	case LOOKUP_ERROR:
 		return job_error(j);
-	rc = store_lock_order(j->s, j->id, &o);
-	if (rc == 0) {
-		store_rollback(j->s);
+	case LOOKUP_NONE:
 		log_msg(LOG_WARN, j->id, "dead letter for an unknown order");
 		return JOB_DONE;
+	case LOOKUP_FOUND:
+		break;
 	}
-	if (rc < 0 || job_dead_decide(j, &o, j->death_reason) < 0 || job_commit(j) < 0)
+	if (job_dead_decide(j, &o, j->death_reason) < 0 || job_commit(j) < 0)
 		return job_error(j);
 	return JOB_DONE;
 }

@@ -11,8 +11,10 @@
 
 #include <stddef.h>
 
+#include "order.h"
+
 struct cache;
-struct store;
+struct fulfil;
 
 enum job_result {
 	JOB_DONE,   /* settled, or nothing left to do: ack */
@@ -26,7 +28,7 @@ enum job_result {
 
 /* What every job needs; borrowed, owned by the worker. */
 struct job_env {
-	struct store *store;
+	struct fulfil *fulfil;
 	struct cache *cache;
 	int max_attempts; /* BAKERY_MAX_DELIVERIES */
 };
@@ -35,7 +37,7 @@ struct job_env {
  * order is in payment. Owns nothing. */
 struct job {
 	const struct job_env *env;
-	struct store *s;
+	struct fulfil *f;
 	long long id;
 	enum job_result result;   /* when a step settles the job */
 	unsigned claim;           /* session holding the claim, 0 none */
@@ -43,7 +45,9 @@ struct job {
 	int attempt;
 	const char *death_reason; /* dead letters: why the broker gave up */
 	/* The status change of the open transaction, logged after commit. */
-	char from[16], to[16], reason[256];
+	int moved;
+	enum order_status from, to;
+	char reason[256];
 	int stock_changed;
 };
 

@@ -14,9 +14,9 @@
 
 #include "log.h"
 #include "mq.h"
-#include "store.h"
+#include "fulfil.h"
 
-typedef int relay_select(struct store *s, int secs, long long *ids, int max);
+typedef int relay_select(struct fulfil *f, int secs, long long *ids, int max);
 
 /* Publishes one batch; returns how many, or -1. */
 static int relay_batch(struct relay *r, relay_select *select, int secs, const char *what)
@@ -24,18 +24,18 @@ static int relay_batch(struct relay *r, relay_select *select, int secs, const ch
 	long long ids[RELAY_BATCH];
 	int n, sent = 0;
 
-	if (store_begin(r->store) < 0)
+	if (fulfil_begin(r->fulfil) < 0)
 		return -1;
-	n = select(r->store, secs, ids, RELAY_BATCH);
+	n = select(r->fulfil, secs, ids, RELAY_BATCH);
 	if (n <= 0) {
-		store_rollback(r->store);
+		fulfil_rollback(r->fulfil);
 		return n;
 	}
 	while (sent < n && mq_publish_order(r->mq, ids[sent]) == 0)
 		sent++;
-	if ((sent > 0 && store_mark_published(r->store, ids, sent) < 0) ||
-	    store_commit(r->store) < 0) {
-		store_rollback(r->store);
+	if ((sent > 0 && fulfil_mark_published(r->fulfil, ids, sent) < 0) ||
+	    fulfil_commit(r->fulfil) < 0) {
+		fulfil_rollback(r->fulfil);
 		return -1;
 	}
 	for (int i = 0; i < sent; i++)
@@ -45,8 +45,8 @@ static int relay_batch(struct relay *r, relay_select *select, int secs, const ch
 
 int relay_run(struct relay *r)
 {
-	int a = relay_batch(r, store_unqueued, r->grace_s, "never queued");
-	int b = a < 0 ? -1 : relay_batch(r, store_stranded, r->stale_s, "stranded in processing");
+	int a = relay_batch(r, fulfil_unqueued, r->grace_s, "never queued");
+	int b = a < 0 ? -1 : relay_batch(r, fulfil_stranded, r->stale_s, "stranded in processing");
 
 	return a < 0 || b < 0 ? -1 : a + b;
 }

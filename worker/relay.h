@@ -4,16 +4,16 @@
 #define BAKERY_WORKER_RELAY_H
 
 struct mq;
-struct store;
+struct fulfil;
 
 /* Orders one round publishes at most, of each kind. */
 #define RELAY_BATCH 100
 
 struct relay {
-	struct store *store; /* borrowed */
-	struct mq *mq;       /* borrowed: a publishing connection */
-	int grace_s;         /* a pending order this young may still be the responder's */
-	int stale_s;         /* processing this long untouched and unclaimed: stranded */
+	struct fulfil *fulfil; /* borrowed: on the relay's own connection */
+	struct mq *mq;         /* borrowed: a publishing connection */
+	int grace_s;           /* a pending order this young may still be the responder's */
+	int stale_s;           /* processing this long untouched and unclaimed: stranded */
 };
 
 /* One round: publishes, with confirms, pending orders not marked queued

@@ -36,12 +36,12 @@
 #include "cache.h"
 #include "clock.h"
 #include "config.h"
-#include "db.h"
+#include "database.h"
+#include "fulfil.h"
 #include "job.h"
 #include "log.h"
 #include "mq.h"
 #include "relay.h"
-#include "store.h"
 
 #define WAIT_MS           250  /* longest wait for a message between checks */
 #define RELAY_INTERVAL_MS 1000
@@ -65,8 +65,8 @@ struct worker {
 	const struct config *cfg;
 	struct db *db;       /* the jobs' session: holds the claims */
 	struct db *relay_db;
-	struct store store;
-	struct store relay_store;
+	struct fulfil fulfil;
+	struct fulfil relay_fulfil;
 	struct cache *cache;
 	struct mq *in;  /* consumes */
 	struct mq *out; /* publishes (relay) */
@@ -110,8 +110,8 @@ static void worker_release(struct worker *w)
 	mq_free(w->in);
 	mq_free(w->out);
 	cache_free(w->cache);
-	db_free(w->db);
-	db_free(w->relay_db);
+	database_free(w->db);
+	database_free(w->relay_db);
 	free(w->flights);
 }
 
@@ -127,8 +127,8 @@ static int worker_init(struct worker *w, const struct config *cfg)
 	w->backoff_ms = BACKOFF_MIN_MS;
 	w->up = 2;
 	w->flights = calloc((size_t)cfg->worker_inflight, sizeof(*w->flights));
-	w->db = db_new(cfg->database_url, "bakery-worker", cfg->connect_timeout_ms);
-	w->relay_db = db_new(cfg->database_url, "bakery-worker-relay", cfg->connect_timeout_ms);
+	w->db = database_new(cfg->database_url, "bakery-worker", cfg->connect_timeout_ms);
+	w->relay_db = database_new(cfg->database_url, "bakery-worker-relay", cfg->connect_timeout_ms);
 	w->in = mq_new(cfg->amqp_url, cfg->connect_timeout_ms, cfg->max_deliveries, err, sizeof(err));
 	w->out = w->in ? mq_new(cfg->amqp_url, cfg->connect_timeout_ms, cfg->max_deliveries,
 				err, sizeof(err)) : NULL;
@@ -139,10 +139,10 @@ static int worker_init(struct worker *w, const struct config *cfg)
 		return -1;
 	}
 	mq_consume_setup(w->in, cfg->worker_inflight);
-	store_init(&w->store, w->db);
-	store_init(&w->relay_store, w->relay_db);
-	w->env = (struct job_env){ &w->store, w->cache, cfg->max_deliveries };
-	w->relay = (struct relay){ &w->relay_store, w->out, RELAY_GRACE_S,
+	fulfil_init(&w->fulfil, w->db);
+	fulfil_init(&w->relay_fulfil, w->relay_db);
+	w->env = (struct job_env){ &w->fulfil, w->cache, cfg->max_deliveries };
+	w->relay = (struct relay){ &w->relay_fulfil, w->out, RELAY_GRACE_S,
 				   STALE_MIN_S + 2 * (cfg->payment_delay_ms / 1000) };
 	return 0;
 }
@@ -151,7 +151,7 @@ static int worker_init(struct worker *w, const struct config *cfg)
  * change of what is missing. */
 static int worker_connect(struct worker *w)
 {
-	int up = db_connect(w->db) == 0 ? 1 : 0;
+	int up = database_connect(w->db) == 0 ? 1 : 0;
 
 	if (up && mq_connect(w->in) < 0)
 		up = -1;
@@ -184,7 +184,7 @@ static int worker_wait_db(struct worker *w, long long id)
 			w->abandon = 1;
 			return -1;
 		}
-		if (store_ping(&w->store) == 0)
+		if (fulfil_ping(&w->fulfil) == 0)
 			break;
 		if (!down++)
 			log_msg(LOG_WARN, id, "database unreachable; holding the message until it is back");
@@ -208,7 +208,7 @@ static void worker_refused(struct worker *w, const struct mq_message *msg, long 
 		return;
 	}
 	snprintf(why, sizeof(why), "could not be processed: database error%s%s after %ld attempts",
-		 w->store.sqlstate[0] ? " " : "", w->store.sqlstate, delivery);
+		 w->fulfil.sqlstate[0] ? " " : "", w->fulfil.sqlstate, delivery);
 	log_msg(LOG_ERROR, id, "giving up after %ld deliveries; dead-lettering", delivery);
 	/* If even this fails, the dead-letter handler tries again. */
 	job_give_up(&w->env, id, why);

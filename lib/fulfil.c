@@ -1,4 +1,5 @@
-/* store.c - the worker's SQL (SPEC §7.3), one named statement per purpose.
+/* fulfil.c - the worker's SQL (SPEC §7.3), one named statement per
+ * purpose; its status changes are order.c's move statement.
  *
  * Lock order, everywhere: the order row first, then its products in id
  * order, so two workers never wait on each other in a cycle. Rows are
@@ -8,7 +9,7 @@
  * products) never waits for, or deadlocks with, a worker. Statements run
  * inside a transaction are never retried by db.c on a new connection
  * (readonly = 0): that would run them outside the transaction. */
-#include "store.h"
+#include "fulfil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,18 +63,6 @@ static struct db_stmt return_stock = {
 	1, 0, 0
 };
 
-/* Status from -> to, only from the expected status, with its history row. */
-static struct db_stmt transition = {
-	"w_transition",
-	"WITH o AS (UPDATE orders SET status = $3,"
-	"  failure_reason = CASE WHEN $3 = 'failed' THEN $4 ELSE failure_reason END,"
-	"  attempts = attempts + $5::int, updated_at = now()"
-	"  WHERE id = $1 AND status = $2 RETURNING id)"
-	" INSERT INTO order_history (order_id, from_status, to_status, reason)"
-	" SELECT id, $2, $3, $4 FROM o",
-	5, 0, 0
-};
-
 /* One more attempt at an order that keeps its status. */
 static struct db_stmt count_attempt = {
 	"w_count_attempt",
@@ -117,48 +106,44 @@ static struct db_stmt mark_published = {
 	1, 0, 0
 };
 
-void store_init(struct store *s, struct db *db)
+void fulfil_init(struct fulfil *f, struct db *db)
 {
-	s->db = db;
-	s->sqlstate[0] = '\0';
+	f->db = db;
+	f->sqlstate[0] = '\0';
 }
 
-int store_begin(struct store *s)
+int fulfil_begin(struct fulfil *f)
 {
-	s->sqlstate[0] = '\0';
-	return db_begin(s->db);
+	f->sqlstate[0] = '\0';
+	return db_begin(f->db);
 }
 
-int store_commit(struct store *s)
+int fulfil_commit(struct fulfil *f)
 {
-	s->sqlstate[0] = '\0';
-	return db_commit(s->db);
+	f->sqlstate[0] = '\0';
+	return db_commit(f->db);
 }
 
-void store_rollback(struct store *s)
+void fulfil_rollback(struct fulfil *f)
 {
-	db_rollback(s->db);
+	db_rollback(f->db);
 }
 
-int store_ping(struct store *s)
+int fulfil_ping(struct fulfil *f)
 {
-	return db_ping(s->db);
+	return db_ping(f->db);
 }
 
 /* Runs stmt with the order id as its one parameter. */
-static PGresult *exec_id(struct store *s, struct db_stmt *stmt, long long id)
+static PGresult *exec_id(struct fulfil *f, struct db_stmt *stmt, long long id)
 {
-	char idbuf[24];
-	const char *params[] = { idbuf };
-
-	snprintf(idbuf, sizeof(idbuf), "%lld", id);
-	return db_exec(s->db, stmt, params, s->sqlstate);
+	return db_exec_id(f->db, stmt, id, f->sqlstate);
 }
 
 /* For statements whose result is only "it worked". */
-static int run_id(struct store *s, struct db_stmt *stmt, long long id)
+static int run_id(struct fulfil *f, struct db_stmt *stmt, long long id)
 {
-	PGresult *res = exec_id(s, stmt, id);
+	PGresult *res = exec_id(f, stmt, id);
 
 	if (res == NULL)
 		return -1;
@@ -166,49 +151,46 @@ static int run_id(struct store *s, struct db_stmt *stmt, long long id)
 	return 0;
 }
 
-int store_claim(struct store *s, long long id, unsigned *session)
+enum claim_result fulfil_claim(struct fulfil *f, long long id, unsigned *session)
 {
-	PGresult *res = exec_id(s, &claim_order, id);
+	PGresult *res = exec_id(f, &claim_order, id);
 	int taken;
 
 	*session = 0;
 	if (res == NULL)
-		return -1;
+		return CLAIM_ERROR;
 	taken = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
 	PQclear(res);
-	if (taken)
-		*session = db_session(s->db);
-	return taken;
+	if (!taken)
+		return CLAIM_HELD;
+	*session = db_session(f->db);
+	return CLAIM_TAKEN;
 }
 
-void store_unclaim(struct store *s, long long id, unsigned session)
+void fulfil_unclaim(struct fulfil *f, long long id, unsigned session)
 {
-	char idbuf[24];
-	const char *params[] = { idbuf };
-
-	if (session == 0 || session != db_session(s->db))
+	if (session == 0 || session != db_session(f->db))
 		return;
-	snprintf(idbuf, sizeof(idbuf), "%lld", id);
-	/* Keeps s->sqlstate: it may explain the job's failure. */
-	PQclear(db_exec(s->db, &unclaim_order, params, NULL));
+	/* Keeps f->sqlstate: it may explain the job's failure. */
+	PQclear(db_exec_id(f->db, &unclaim_order, id, NULL));
 }
 
-int store_lock_order(struct store *s, long long id, struct store_order *out)
+enum lookup fulfil_lock_order(struct fulfil *f, long long id, struct fulfil_order *out)
 {
-	PGresult *res = exec_id(s, &lock_order, id);
+	PGresult *res = exec_id(f, &lock_order, id);
+	enum lookup r = LOOKUP_NONE;
 
 	memset(out, 0, sizeof(*out));
 	if (res == NULL)
-		return -1;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		return 0;
+		return LOOKUP_ERROR;
+	if (PQntuples(res) == 1) {
+		out->attempts = atoi(PQgetvalue(res, 0, 1));
+		snprintf(out->email, sizeof(out->email), "%s", PQgetvalue(res, 0, 2));
+		r = order_status_parse(PQgetvalue(res, 0, 0), &out->status) < 0 ? LOOKUP_ERROR
+										 : LOOKUP_FOUND;
 	}
-	snprintf(out->status, sizeof(out->status), "%s", PQgetvalue(res, 0, 0));
-	out->attempts = atoi(PQgetvalue(res, 0, 1));
-	snprintf(out->email, sizeof(out->email), "%s", PQgetvalue(res, 0, 2));
 	PQclear(res);
-	return 1;
+	return r;
 }
 
 /* Why the locked rows in res cannot all be reserved, or "" if they can. */
@@ -219,8 +201,8 @@ static void shortage(PGresult *res, char *why, size_t whylen)
 		snprintf(why, whylen, "the order has no items");
 	for (int r = 0; r < PQntuples(res) && !why[0]; r++) {
 		const char *name = PQgetvalue(res, r, 0);
-		long long stock = strtoll(PQgetvalue(res, r, 1), NULL, 10);
-		long long wanted = strtoll(PQgetvalue(res, r, 3), NULL, 10);
+		long long stock = db_ll(res, r, 1);
+		long long wanted = db_ll(res, r, 3);
 
 		if (PQgetvalue(res, r, 2)[0] != 't')
 			snprintf(why, whylen, "%s is no longer sold", name);
@@ -230,91 +212,79 @@ static void shortage(PGresult *res, char *why, size_t whylen)
 	}
 }
 
-int store_reserve(struct store *s, long long id, char *why, size_t whylen)
+enum reserve_result fulfil_reserve(struct fulfil *f, long long id, char *why, size_t whylen)
 {
-	PGresult *res = exec_id(s, &lock_products, id);
+	PGresult *res = exec_id(f, &lock_products, id);
 	int n;
 
 	if (res == NULL)
-		return -1;
+		return RESERVE_ERROR;
 	n = PQntuples(res);
 	shortage(res, why, whylen);
 	PQclear(res);
 	if (why[0])
-		return 0;
-	res = exec_id(s, &take_stock, id);
+		return RESERVE_SHORT;
+	res = exec_id(f, &take_stock, id);
 	if (res == NULL)
-		return -1;
+		return RESERVE_ERROR;
 	if (atoi(PQcmdTuples(res)) != n) {
 		/* Impossible with the rows locked: refuse rather than half-reserve. */
 		log_msg(LOG_ERROR, id, "stock changed under its lock; not reserving");
 		PQclear(res);
-		return -1;
+		return RESERVE_ERROR;
 	}
 	PQclear(res);
-	return 1;
+	return RESERVE_DONE;
 }
 
-int store_release(struct store *s, long long id)
+int fulfil_return_stock(struct fulfil *f, long long id)
 {
-	PGresult *res = exec_id(s, &lock_products, id);
+	PGresult *res = exec_id(f, &lock_products, id);
 
 	if (res == NULL)
 		return -1;
 	PQclear(res);
-	return run_id(s, &return_stock, id);
+	return run_id(f, &return_stock, id);
 }
 
-/* The transition statement: how many orders moved (0 or 1), or -1. */
-static int transition_rows(struct store *s, long long id, const char *from, const char *to,
-			   const char *reason, int add_attempts)
+int fulfil_move(struct fulfil *f, long long id, enum order_status from, enum order_status to,
+		const char *reason, int add_attempts)
 {
-	char idbuf[24], addbuf[12];
-	const char *params[] = { idbuf, from, to, reason, addbuf };
-	PGresult *res;
-	int n;
+	const struct order_move m = { id, from, to, reason, add_attempts, MOVER_WORKER };
 
-	snprintf(idbuf, sizeof(idbuf), "%lld", id);
-	snprintf(addbuf, sizeof(addbuf), "%d", add_attempts);
-	res = db_exec(s->db, &transition, params, s->sqlstate);
-	if (res == NULL)
-		return -1;
-	n = atoi(PQcmdTuples(res));
-	PQclear(res);
-	return n;
-}
-
-int store_transition(struct store *s, long long id, const char *from, const char *to,
-		     const char *reason, int add_attempts)
-{
-	int n = transition_rows(s, id, from, to, reason, add_attempts);
-
-	if (n < 0)
-		return -1;
-	if (n != 1) {
-		log_msg(LOG_ERROR, id, "status change %s->%s found the order elsewhere", from, to);
-		return -1;
+	switch (order_move(f->db, &m, NULL, f->sqlstate)) {
+	case MOVE_DONE:
+		return 0;
+	case MOVE_UNKNOWN:
+	case MOVE_ELSEWHERE:
+		log_msg(LOG_ERROR, id, "status change %s->%s found the order elsewhere",
+			order_status_name(from), order_status_name(to));
+		break;
+	case MOVE_ERROR:
+		break;
 	}
-	return 0;
+	return -1;
 }
 
-int store_complete(struct store *s, long long id)
+enum order_move_result fulfil_complete(struct fulfil *f, long long id, const char *reason)
 {
-	/* The UPDATE locks the row and re-checks the status after any wait. */
-	return transition_rows(s, id, "processing", "completed", "payment accepted", 0);
+	const struct order_move m = { id, ORDER_PROCESSING, ORDER_COMPLETED, reason, 0,
+				      MOVER_WORKER };
+
+	return order_move(f->db, &m, NULL, f->sqlstate);
 }
 
-int store_count_attempt(struct store *s, long long id)
+int fulfil_count_attempt(struct fulfil *f, long long id)
 {
-	return run_id(s, &count_attempt, id);
+	return run_id(f, &count_attempt, id);
 }
 
-int store_requeue(struct store *s, long long id)
+int fulfil_requeue(struct fulfil *f, long long id)
 {
-	return run_id(s, &requeue_order, id);
+	return run_id(f, &requeue_order, id);
 }
 
-static int select_ids(struct store *s, struct db_stmt *stmt, int secs, long long *ids, int max)
+static int select_ids(struct fulfil *f, struct db_stmt *stmt, int secs, long long *ids, int max)
 {
 	char secbuf[12], maxbuf[12];
 	const char *params[] = { secbuf, maxbuf };
@@ -323,43 +293,35 @@ static int select_ids(struct store *s, struct db_stmt *stmt, int secs, long long
 
 	snprintf(secbuf, sizeof(secbuf), "%d", secs);
 	snprintf(maxbuf, sizeof(maxbuf), "%d", max);
-	res = db_exec(s->db, stmt, params, s->sqlstate);
+	res = db_exec(f->db, stmt, params, f->sqlstate);
 	if (res == NULL)
 		return -1;
 	n = PQntuples(res) < max ? PQntuples(res) : max;
 	for (int i = 0; i < n; i++)
-		ids[i] = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+		ids[i] = db_ll(res, i, 0);
 	PQclear(res);
 	return n;
 }
 
-int store_unqueued(struct store *s, int grace_s, long long *ids, int max)
+int fulfil_unqueued(struct fulfil *f, int grace_s, long long *ids, int max)
 {
-	return select_ids(s, &unqueued_orders, grace_s, ids, max);
+	return select_ids(f, &unqueued_orders, grace_s, ids, max);
 }
 
-int store_stranded(struct store *s, int stale_s, long long *ids, int max)
+int fulfil_stranded(struct fulfil *f, int stale_s, long long *ids, int max)
 {
-	return select_ids(s, &stranded_orders, stale_s, ids, max);
+	return select_ids(f, &stranded_orders, stale_s, ids, max);
 }
 
-int store_mark_published(struct store *s, const long long *ids, int n)
+int fulfil_mark_published(struct fulfil *f, const long long *ids, int n)
 {
-	size_t len = (size_t)n * 21 + 3, off = 0;
-	char *arr = malloc(len);
-	const char *params[1];
+	char *arr = db_array_literal(ids, n);
+	const char *params[] = { arr };
 	PGresult *res;
 
-	if (arr == NULL) {
-		log_error("out of memory");
+	if (arr == NULL)
 		return -1;
-	}
-	arr[off++] = '{';
-	for (int i = 0; i < n; i++)
-		off += (size_t)snprintf(arr + off, len - off, "%s%lld", i ? "," : "", ids[i]);
-	snprintf(arr + off, len - off, "}");
-	params[0] = arr;
-	res = db_exec(s->db, &mark_published, params, s->sqlstate);
+	res = db_exec(f->db, &mark_published, params, f->sqlstate);
 	free(arr);
 	if (res == NULL)
 		return -1;

@@ -1,0 +1,100 @@
+/* fulfil.h - what the worker does to orders in PostgreSQL (SPEC §7.3,
+ * §7.5): claim an order, lock it, reserve or return its stock, change its
+ * status, and what the relay selects to publish again. Typed, with
+ * PGresult kept inside lib/; status changes are order_move() (order.h).
+ * Functions marked "in a transaction" expect the caller's fulfil_begin().
+ * Every int function returns -1 on a database error, with the SQLSTATE in
+ * f->sqlstate ("" when the connection was lost). */
+#ifndef BAKERY_FULFIL_H
+#define BAKERY_FULFIL_H
+
+#include <stddef.h>
+
+#include "database.h"
+#include "order.h"
+
+/* The worker's statements on one connection (borrowed). */
+struct fulfil {
+	struct db *db;
+	char sqlstate[6]; /* of the last failed statement */
+};
+
+/* An order row as the worker needs it. */
+struct fulfil_order {
+	enum order_status status;
+	int attempts;
+	char email[256];
+};
+
+void fulfil_init(struct fulfil *f, struct db *db);
+
+int fulfil_begin(struct fulfil *f);
+int fulfil_commit(struct fulfil *f);
+void fulfil_rollback(struct fulfil *f);
+
+/* 0 when the database answers. */
+int fulfil_ping(struct fulfil *f);
+
+enum claim_result {
+	CLAIM_TAKEN, /* *session says on which connection (see fulfil_unclaim) */
+	CLAIM_HELD,  /* another session holds it */
+	CLAIM_ERROR,
+};
+
+/* The worker's claim on an order for the whole job, across transactions:
+ * a session advisory lock. A lost connection drops the claim with it.
+ * Advisory locks are re-entrant within a session, so a worker never claims
+ * an order it already holds (it keeps a table of its orders in flight).
+ * fulfil_unclaim() drops the claim if that connection is still the one
+ * open, and does nothing otherwise. */
+enum claim_result fulfil_claim(struct fulfil *f, long long id, unsigned *session);
+void fulfil_unclaim(struct fulfil *f, long long id, unsigned session);
+
+/* In a transaction: the order row, locked. LOOKUP_ERROR sets sqlstate. */
+enum lookup fulfil_lock_order(struct fulfil *f, long long id, struct fulfil_order *out);
+
+enum reserve_result {
+	RESERVE_DONE,  /* every quantity taken off stock */
+	RESERVE_SHORT, /* none taken; the reason is in why */
+	RESERVE_ERROR,
+};
+
+/* In a transaction: locks the order's products in id order and takes all
+ * of its quantities off stock, or none, saying why ("insufficient stock
+ * for ...") in why. */
+enum reserve_result fulfil_reserve(struct fulfil *f, long long id, char *why, size_t whylen);
+
+/* In a transaction: puts a reserved order's quantities back on stock. */
+int fulfil_return_stock(struct fulfil *f, long long id);
+
+/* In a transaction: status from -> to with its history event (reason), the
+ * failure reason when to is failed, and attempts raised by add_attempts.
+ * 0, or -1 (also when the order was not in status from). */
+int fulfil_move(struct fulfil *f, long long id, enum order_status from, enum order_status to,
+		const char *reason, int add_attempts);
+
+/* Outside a transaction, as one statement of its own: a paid order goes
+ * processing -> completed with its history event (reason). MOVE_DONE;
+ * MOVE_ELSEWHERE or MOVE_UNKNOWN when it was settled (or deleted)
+ * meanwhile; MOVE_ERROR. */
+enum order_move_result fulfil_complete(struct fulfil *f, long long id, const char *reason);
+
+/* In a transaction: one more attempt at an order that stays in its status
+ * (a resumed processing order). */
+int fulfil_count_attempt(struct fulfil *f, long long id);
+
+/* In a transaction: a dead-lettered order goes back to the relay: one more
+ * attempt, not queued, touched so the stranded sweep waits again. */
+int fulfil_requeue(struct fulfil *f, long long id);
+
+/* In a transaction: up to max ids of orders for the relay, locked, skipping
+ * rows another worker holds. Pending orders never confirmed as queued and
+ * older than grace_s; or (stranded) processing orders untouched for
+ * stale_s that no worker has claimed. Returns how many, or -1. */
+int fulfil_unqueued(struct fulfil *f, int grace_s, long long *ids, int max);
+int fulfil_stranded(struct fulfil *f, int stale_s, long long *ids, int max);
+
+/* In a transaction: the relay published these: queued, touched. */
+int fulfil_mark_published(struct fulfil *f, const long long *ids, int n);
+
+#endif
