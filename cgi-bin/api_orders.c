@@ -195,8 +195,8 @@ static int place(struct app *app, const struct request *req, struct response *re
 	if (mq_publish_order(app->mq, placed->id) == 0)
 		order_mark_queued(app->db, placed->id);
 	else
-		log_msg(LOG_WARN, placed->id, "order accepted but not queued; the relay will send it");
-	log_msg(LOG_INFO, placed->id, "order placed total_cents=%lld items=%d",
+		log_msg(LL_WARN, placed->id, "order accepted but not queued; the relay will send it");
+	log_msg(LL_INFO, placed->id, "order placed total_cents=%lld items=%d",
 		placed->total_cents, in->nitems);
 	return 0;
 }
@@ -409,7 +409,7 @@ void api_orders_cancel(struct app *app, const struct request *req, struct respon
 		response_error(res, 409, "invalid_state", NULL, msg);
 		return;
 	case MOVE_DONE:
-		log_msg(LOG_INFO, args->id[0], "order cancelled by the customer");
+		log_msg(LL_INFO, args->id[0], "order cancelled by the customer");
 		break;
 	case MOVE_UNKNOWN:
 		break; /* deleted meanwhile: the read below answers 404 */

@@ -229,7 +229,7 @@ enum reserve_result fulfil_reserve(struct fulfil *f, long long id, char *why, si
 		return RESERVE_ERROR;
 	if (atoi(PQcmdTuples(res)) != n) {
 		/* Impossible with the rows locked: refuse rather than half-reserve. */
-		log_msg(LOG_ERROR, id, "stock changed under its lock; not reserving");
+		log_msg(LL_ERROR, id, "stock changed under its lock; not reserving");
 		PQclear(res);
 		return RESERVE_ERROR;
 	}
@@ -257,7 +257,7 @@ int fulfil_move(struct fulfil *f, long long id, enum order_status from, enum ord
 		return 0;
 	case MOVE_UNKNOWN:
 	case MOVE_ELSEWHERE:
-		log_msg(LOG_ERROR, id, "status change %s->%s found the order elsewhere",
+		log_msg(LL_ERROR, id, "status change %s->%s found the order elsewhere",
 			order_status_name(from), order_status_name(to));
 		break;
 	case MOVE_ERROR:

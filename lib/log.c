@@ -12,13 +12,13 @@
 #include <unistd.h>
 
 static const char *log_component = "bakery";
-static enum log_level log_threshold = LOG_INFO;
+static enum log_level log_threshold = LL_INFO;
 
-static const char *const level_names[LOG_LEVEL_COUNT] = {
-	[LOG_ERROR] = "error",
-	[LOG_WARN] = "warn",
-	[LOG_INFO] = "info",
-	[LOG_DEBUG] = "debug",
+static const char *const level_names[LL_COUNT] = {
+	[LL_ERROR] = "error",
+	[LL_WARN] = "warn",
+	[LL_INFO] = "info",
+	[LL_DEBUG] = "debug",
 };
 
 void log_init(const char *component, enum log_level level)
@@ -29,7 +29,7 @@ void log_init(const char *component, enum log_level level)
 
 int log_level_parse(const char *name, enum log_level *out)
 {
-	for (int i = 0; i < LOG_LEVEL_COUNT; i++) {
+	for (int i = 0; i < LL_COUNT; i++) {
 		if (strcasecmp(name, level_names[i]) == 0) {
 			*out = (enum log_level)i;
 			return 0;

@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG, LOG_LEVEL_COUNT };
+enum log_level { LL_ERROR, LL_WARN, LL_INFO, LL_DEBUG, LL_COUNT };
 
 /* Sets the component name (borrowed: must outlive all logging) and level. */
 void log_init(const char *component, enum log_level level);
@@ -23,9 +23,9 @@ void log_msg(enum log_level level, long long order_id, const char *fmt, ...)
  * NUL-terminated, truncated to fit). Returns the length written. */
 size_t log_escape(char *dst, size_t dstlen, const char *src);
 
-#define log_error(...) log_msg(LOG_ERROR, 0, __VA_ARGS__)
-#define log_warn(...)  do { if (log_enabled(LOG_WARN)) log_msg(LOG_WARN, 0, __VA_ARGS__); } while (0)
-#define log_info(...)  do { if (log_enabled(LOG_INFO)) log_msg(LOG_INFO, 0, __VA_ARGS__); } while (0)
-#define log_debug(...) do { if (log_enabled(LOG_DEBUG)) log_msg(LOG_DEBUG, 0, __VA_ARGS__); } while (0)
+#define log_error(...) log_msg(LL_ERROR, 0, __VA_ARGS__)
+#define log_warn(...)  do { if (log_enabled(LL_WARN)) log_msg(LL_WARN, 0, __VA_ARGS__); } while (0)
+#define log_info(...)  do { if (log_enabled(LL_INFO)) log_msg(LL_INFO, 0, __VA_ARGS__); } while (0)
+#define log_debug(...) do { if (log_enabled(LL_DEBUG)) log_msg(LL_DEBUG, 0, __VA_ARGS__); } while (0)
 
 #endif

@@ -55,7 +55,7 @@ static enum job_result job_error(struct job *j)
 		return JOB_RETRY;
 	if (fulfil_ping(j->f) < 0)
 		return JOB_RETRY;
-	log_msg(LOG_WARN, j->id, "database refused the order sqlstate=%s", st[0] ? st : "none");
+	log_msg(LL_WARN, j->id, "database refused the order sqlstate=%s", st[0] ? st : "none");
 	return JOB_FAILED;
 }
 
@@ -95,7 +95,7 @@ static int job_fail_locked(struct job *j, enum order_status from, const char *wh
 static void job_committed(struct job *j)
 {
 	if (j->moved)
-		log_msg(j->to == ORDER_FAILED ? LOG_WARN : LOG_INFO, j->id,
+		log_msg(j->to == ORDER_FAILED ? LL_WARN : LL_INFO, j->id,
 			"status from=%s to=%s reason=\"%s\" attempt=%d", order_status_name(j->from),
 			order_status_name(j->to), j->reason, j->attempt);
 	if (j->stock_changed && j->env->cache)
@@ -133,7 +133,7 @@ static int job_decide(struct job *j, const struct fulfil_order *o)
 
 	j->attempt = o->attempts + 1;
 	if (order_status_final(o->status)) {
-		log_msg(LOG_INFO, j->id, "already %s; message dropped", order_status_name(o->status));
+		log_msg(LL_INFO, j->id, "already %s; message dropped", order_status_name(o->status));
 		return 0;
 	}
 	if (o->attempts >= j->env->max_attempts) {
@@ -143,7 +143,7 @@ static int job_decide(struct job *j, const struct fulfil_order *o)
 	}
 	snprintf(j->email, sizeof(j->email), "%s", o->email);
 	if (o->status == ORDER_PROCESSING) {
-		log_msg(LOG_WARN, j->id, "resuming after an interrupted attempt attempt=%d", j->attempt);
+		log_msg(LL_WARN, j->id, "resuming after an interrupted attempt attempt=%d", j->attempt);
 		return fulfil_count_attempt(j->f, j->id) < 0 ? -1 : 1;
 	}
 	switch (fulfil_reserve(j->f, j->id, why, sizeof(why))) {
@@ -168,7 +168,7 @@ static int job_start(struct job *j)
 	case LOOKUP_ERROR:
 		return -1;
 	case LOOKUP_NONE:
-		log_msg(LOG_WARN, j->id, "no such order");
+		log_msg(LL_WARN, j->id, "no such order");
 		j->result = JOB_POISON;
 		return 0;
 	case LOOKUP_FOUND:
@@ -198,7 +198,7 @@ static int job_complete(struct job *j)
 	case MOVE_UNKNOWN:
 	case MOVE_ELSEWHERE:
 		/* A duplicate's job or the dead-letter handler settled it. */
-		log_msg(LOG_INFO, j->id, "settled meanwhile");
+		log_msg(LL_INFO, j->id, "settled meanwhile");
 		return 0;
 	case MOVE_DONE:
 		break;
@@ -230,7 +230,7 @@ static int job_finish(struct job *j, int paid)
 		break;
 	}
 	if (settled) {
-		log_msg(LOG_INFO, j->id, "settled meanwhile as %s", settled);
+		log_msg(LL_INFO, j->id, "settled meanwhile as %s", settled);
 		return 0;
 	}
 	if (job_fail_locked(j, ORDER_PROCESSING, "payment declined") < 0)
@@ -257,7 +257,7 @@ static int job_claim(struct job *j)
 		j->result = job_error(j);
 		return 0;
 	case CLAIM_HELD:
-		log_msg(LOG_INFO, j->id, "in the hands of another worker; duplicate message dropped");
+		log_msg(LL_INFO, j->id, "in the hands of another worker; duplicate message dropped");
 		j->result = JOB_DONE;
 		return 0;
 	case CLAIM_TAKEN:
@@ -346,14 +346,14 @@ static int job_dead_decide(struct job *j, const struct fulfil_order *o, const ch
 
 	j->attempt = o->attempts;
 	if (order_status_final(o->status)) {
-		log_msg(LOG_INFO, j->id, "dead letter for an order already %s",
+		log_msg(LL_INFO, j->id, "dead letter for an order already %s",
 			order_status_name(o->status));
 		return 0;
 	}
 	if (strcmp(reason, "delivery_limit") == 0 && o->attempts < j->env->max_attempts) {
 		/* Returned too often without a worker giving up on it (restarts,
 		 * lost connections): the relay sends a fresh message. */
-		log_msg(LOG_WARN, j->id, "message ran out of deliveries; re-queued attempt=%d",
+		log_msg(LL_WARN, j->id, "message ran out of deliveries; re-queued attempt=%d",
 			o->attempts + 1);
 		return fulfil_requeue(j->f, j->id);
 	}
@@ -370,7 +370,7 @@ static enum job_result job_dead_run(struct job *j)
 	case LOOKUP_ERROR:
 		return job_error(j);
 	case LOOKUP_NONE:
-		log_msg(LOG_WARN, j->id, "dead letter for an unknown order");
+		log_msg(LL_WARN, j->id, "dead letter for an unknown order");
 		return JOB_DONE;
 	case LOOKUP_FOUND:
 		break;

@@ -39,7 +39,7 @@ static int relay_batch(struct relay *r, relay_select *select, int secs, const ch
 		return -1;
 	}
 	for (int i = 0; i < sent; i++)
-		log_msg(LOG_INFO, ids[i], "published by the relay (%s)", what);
+		log_msg(LL_INFO, ids[i], "published by the relay (%s)", what);
 	return sent < n ? -1 : sent;
 }
 

@@ -187,9 +187,9 @@ static int worker_wait_db(struct worker *w, long long id)
 		if (fulfil_ping(&w->fulfil) == 0)
 			break;
 		if (!down++)
-			log_msg(LOG_WARN, id, "database unreachable; holding the message until it is back");
+			log_msg(LL_WARN, id, "database unreachable; holding the message until it is back");
 	}
-	log_msg(LOG_INFO, id, "retrying the order");
+	log_msg(LL_INFO, id, "retrying the order");
 	w->backoff_ms = BACKOFF_MIN_MS;
 	return 0;
 }
@@ -202,14 +202,14 @@ static void worker_refused(struct worker *w, const struct mq_message *msg, long 
 	char why[128];
 
 	if (delivery < w->cfg->max_deliveries) {
-		log_msg(LOG_WARN, id, "delivery %ld of %d failed; requeued", delivery,
+		log_msg(LL_WARN, id, "delivery %ld of %d failed; requeued", delivery,
 			w->cfg->max_deliveries);
 		mq_reject(w->in, msg, 1);
 		return;
 	}
 	snprintf(why, sizeof(why), "could not be processed: database error%s%s after %ld attempts",
 		 w->fulfil.sqlstate[0] ? " " : "", w->fulfil.sqlstate, delivery);
-	log_msg(LOG_ERROR, id, "giving up after %ld deliveries; dead-lettering", delivery);
+	log_msg(LL_ERROR, id, "giving up after %ld deliveries; dead-lettering", delivery);
 	/* If even this fails, the dead-letter handler tries again. */
 	job_give_up(&w->env, id, why);
 	mq_reject(w->in, msg, 0);
@@ -224,7 +224,7 @@ static void worker_settle_msg(struct worker *w, const struct mq_message *msg, lo
 		mq_ack(w->in, msg);
 		break;
 	case JOB_POISON:
-		log_msg(LOG_WARN, id, "message for an unknown order; dead-lettering");
+		log_msg(LL_WARN, id, "message for an unknown order; dead-lettering");
 		mq_reject(w->in, msg, 0);
 		break;
 	case JOB_FAILED:
@@ -264,7 +264,7 @@ static void flight_duplicate(struct worker *w, struct flight *f, const struct mq
 		f->msg = *msg;
 		return;
 	}
-	log_msg(LOG_INFO, f->job.id, "already in flight here; duplicate message dropped");
+	log_msg(LL_INFO, f->job.id, "already in flight here; duplicate message dropped");
 	mq_ack(w->in, msg);
 }
 
@@ -284,7 +284,7 @@ static void worker_order(struct worker *w, const struct mq_message *msg, long lo
 		;
 	if (i == w->cfg->worker_inflight) {
 		/* The prefetch makes this impossible; never drop a message. */
-		log_msg(LOG_ERROR, id, "no place in flight; requeued");
+		log_msg(LL_ERROR, id, "no place in flight; requeued");
 		mq_reject(w->in, msg, 1);
 		return;
 	}
@@ -319,10 +319,10 @@ static void worker_settle(struct worker *w, struct flight *f)
 /* A dead letter is always acked once handled: it has nowhere else to go. */
 static void worker_dead(struct worker *w, const struct mq_message *msg, long long id)
 {
-	log_msg(LOG_ERROR, id, "dead letter message_id=%s reason=%s body=\"%.100s\"",
+	log_msg(LL_ERROR, id, "dead letter message_id=%s reason=%s body=\"%.100s\"",
 		msg->message_id, msg->death_reason[0] ? msg->death_reason : "unknown", msg->body);
 	if (id > 0 && flight_find(w, id)) {
-		log_msg(LOG_INFO, id, "its order is in flight here and settles there");
+		log_msg(LL_INFO, id, "its order is in flight here and settles there");
 	} else if (id > 0) {
 		while (job_dead_letter(&w->env, id, msg->death_reason) == JOB_RETRY)
 			if (worker_wait_db(w, id) < 0)

@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct input_error err;
 	char *text;
 
-	log_init("fuzz", LOG_ERROR);
+	log_init("fuzz", LL_ERROR);
 	if (order_input_parse((const char *)data, size, &in, &err) == 0) {
 		/* Whatever was accepted must hold the documented limits. */
 		if (in.nitems < 1 || in.nitems > ORDER_MAX_ITEMS || !email_plausible(in.email))

@@ -104,14 +104,14 @@ int main(void)
 	ok(config_load(err, sizeof(err)) == 0, "defaults load");
 	is_int(config_get()->processes, 4, "BAKERY_PROCESSES default");
 	is_int(config_get()->cache_ttl, 300, "BAKERY_CACHE_TTL default is 300 s");
-	is_int(config_get()->log_level, LOG_INFO, "log level default info");
+	is_int(config_get()->log_level, LL_INFO, "log level default info");
 	is_str(config_get()->amqp_url, "amqp://u:s3cret@h:1/v", "string taken from environment");
 
 	setenv("BAKERY_PROCESSES", "12", 1);
 	setenv("BAKERY_LOG_LEVEL", "debug", 1);
 	ok(config_load(err, sizeof(err)) == 0, "valid values load");
 	is_int(config_get()->processes, 12, "BAKERY_PROCESSES read");
-	is_int(config_get()->log_level, LOG_DEBUG, "log level read");
+	is_int(config_get()->log_level, LL_DEBUG, "log level read");
 
 	const char *bad[] = { "0", "257", "4x", "", " 4", "99999999999999999999", "-1" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

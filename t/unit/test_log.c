@@ -26,7 +26,7 @@ static void capture(void (*fn)(void), char *buf, size_t len)
 
 static void emit_hostile(void)
 {
-	log_msg(LOG_INFO, 42, "name=%s", "evil\nfake line\x1b[31m\\");
+	log_msg(LL_INFO, 42, "name=%s", "evil\nfake line\x1b[31m\\");
 }
 
 static void emit_levels(void)
@@ -41,7 +41,7 @@ int main(void)
 	char buf[4096], esc[16];
 	enum log_level lvl;
 
-	log_init("unit", LOG_INFO);
+	log_init("unit", LL_INFO);
 	capture(emit_hostile, buf, sizeof(buf));
 	ok(strchr(buf, '\n') == buf + strlen(buf) - 1, "one event is exactly one line");
 	ok(strstr(buf, " info unit[") != NULL, "line carries level and component");
@@ -52,7 +52,7 @@ int main(void)
 	ok(strstr(buf, "hidden") == NULL, "debug not written at level info");
 	ok(strstr(buf, "shown 2") && strstr(buf, "error 3"), "info and error written");
 
-	ok(log_level_parse("WARN", &lvl) == 0 && lvl == LOG_WARN, "level names parse");
+	ok(log_level_parse("WARN", &lvl) == 0 && lvl == LL_WARN, "level names parse");
 	ok(log_level_parse("verbose", &lvl) == -1, "unknown level refused");
 	log_escape(esc, sizeof(esc), "abcdefghijklmnopqrstuvwxyz");
 	is_int(strlen(esc), 15, "escape truncates to the buffer");
