@@ -145,9 +145,7 @@ sub health_with {
 	my ($rc, $out, $err) = run_cmd({ GATEWAY_INTERFACE => 'CGI/1.1', REQUEST_METHOD => 'GET',
 		PATH_INFO => '/api/health', QUERY_STRING => '', %env }, "$bin/bakery-api");
 	my (undef, $body) = split /\r\n\r\n/, $out, 2;
-	my $h = json_of($body);
-	diag "bakery-api as CGI: status $rc, output: $out$err" unless $h;
-	return $h || {};
+	return (json_of($body) || {}, "status $rc: $out$err");
 }
 
 {
@@ -167,11 +165,11 @@ sub health_with {
 	rabbitmqctl('set_permissions', '-p', 'bakery', $user, '.*', '.*', '.*');
 	my %pg = (DATABASE_URL => '', PGHOST => '127.0.0.1', PGPORT => $ENV{BAKERY_PG_PORT}, PGUSER => 'bakery',
 		PGDATABASE => 'bakery');
-	my $h = health_with(%pg, AMQP_URL => $url);
-	is($h->{checks}{rabbitmq}, 'ok', 'bakery-api logs in to RabbitMQ with the encoded URL') or diag explain $h;
+	my ($h, $output) = health_with(%pg, AMQP_URL => $url);
+	is($h->{checks}{rabbitmq}, 'ok', 'bakery-api logs in to RabbitMQ with the encoded URL') or diag $output;
 	is($h->{checks}{postgres}, 'ok', 'and to PostgreSQL with DATABASE_URL "" and PG* parts');
 	my $raw = "amqp://$user:$PW\@127.0.0.1:$ENV{BAKERY_AMQP_PORT}/bakery";
-	isnt(health_with(%pg, AMQP_URL => $raw)->{checks}{rabbitmq}, 'ok', 'while the raw password in the URL does not work');
+	isnt((health_with(%pg, AMQP_URL => $raw))[0]{checks}{rabbitmq}, 'ok', 'while the raw password in the URL does not work');
 	rabbitmqctl('delete_user', $user);
 
 	my ($rc, $out, $err) = run_cmd(\%pg, "$repo/scripts/migrate.sh");
@@ -283,6 +281,7 @@ my %cenv = (BAKERY_VAR => $cvar, BAKERY_WWW => "$repo/www", BAKERY_NGINX_TEMPLAT
 {
 	my $port = test_port('BAKERY_TEST_CONTAINER_HTTP_PORT');
 	my $fport = test_port('BAKERY_TEST_CONTAINER_FCGI_PORT');
+	ok(!port_open($_), "port $_ is free") for $port, $fport;
 	my $log = "$tmp/container-nginx.log";
 	spew($log, '');
 	chown 65534, 65534, $log if @as_user;

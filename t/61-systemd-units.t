@@ -56,7 +56,7 @@ for my $name (grep { /\.service$/ } @units) {
 		ok((grep { /^\Q$var\E=/ } @{ $u->{'Service.Environment'} || [] }) || $example =~ /^\Q$var\E=/m,
 			"$name: \${$var} has a default (Environment=) or is in bakery.env.example");
 	}
-	push @cmds, map { /^[-@:+!]*(\/\S+)/ ? $1 : () } map { @{ $u->{"Service.$_"} || [] } } qw(ExecStart ExecReload ExecStop);
+	push @cmds, map { /^[-\@:+!]*(\/\S+)/ ? $1 : () } map { @{ $u->{"Service.$_"} || [] } } qw(ExecStart ExecReload ExecStop);
 }
 like($unit{'bakery-api.service'}{'Service.ExecStart'}[0], qr{bakery-api --listen /run/bakery/api\.sock --processes \S+},
 	'the pool is bakery-api with its own pre-fork (--listen, --processes)');

@@ -46,9 +46,11 @@ like("$out$err", qr/AMQP_URL/, 'and names it');
 ($rc, $out, $err) = run_cmd({}, $lighttpd, '-tt', '-f', $conf);
 is($rc, 0, 'lighttpd accepts contrib/lighttpd/bakery-cgi.conf') or diag "$out$err";
 
+ok(!port_open($port), "port $port is free") or BAIL_OUT("something else listens on port $port");
 my $server = spawn_server("$dir/lighttpd.out", {}, $lighttpd, '-D', '-f', $conf);
 END { stop_server($server, 'KILL', 5) if $server }
-ok(wait_until(10, sub { port_open($port) }), "lighttpd listens on 127.0.0.1:$port");
+ok(wait_until(10, sub { port_open($port) }), "lighttpd listens on 127.0.0.1:$port")
+	or diag `cat $dir/lighttpd.out`;
 my $ua = HTTP::Tiny->new(timeout => 20);
 my $url = "http://127.0.0.1:$port";
 
