@@ -27,6 +27,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --no-create-home --shell /usr/sbin/nologin bakery
 COPY --from=build /out/usr/bin/bakery-api /out/usr/bin/bakery-worker /usr/bin/
+COPY docker/app-env.sh /usr/lib/bakery/app-env.sh
 
 FROM runtime AS api
 RUN apt-get update \
@@ -42,17 +43,23 @@ ENTRYPOINT ["/usr/bin/bakery-api-entrypoint"]
 # The compose health check needs only find and grep (Essential in Debian,
 # so in the slim image) to test the heartbeat file's age.
 FROM runtime AS worker
+COPY docker/worker-entrypoint.sh /usr/bin/bakery-worker-entrypoint
 USER bakery
-ENTRYPOINT ["/usr/bin/bakery-worker"]
+ENTRYPOINT ["/usr/bin/bakery-worker-entrypoint"]
 
+# nginx runs as www-data, master included, on 8080: it needs no root, and its
+# state (pid, temp dirs, the rendered config) lives in $BAKERY_VAR, which
+# that user owns. Debian's `nginx` is the binary the tests run `nginx -t` on.
 FROM debian:12-slim AS nginx
 RUN apt-get update \
- && apt-get install -y --no-install-recommends nginx-light gettext-base curl \
- && rm -rf /var/lib/apt/lists/*
+ && apt-get install -y --no-install-recommends nginx gettext-base curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && install -d -o www-data -g www-data /var/lib/bakery
 COPY --from=build /out/usr/share/bakery/www /usr/share/bakery/www
 COPY --from=build /out/usr/share/bakery/nginx /usr/share/bakery/nginx
 COPY docker/nginx-entrypoint.sh /usr/bin/bakery-nginx-entrypoint
 ENV BAKERY_VAR=/var/lib/bakery BAKERY_WWW=/usr/share/bakery/www \
     BAKERY_HTTP_LISTEN=8080 BAKERY_UPSTREAM=api:9000
+USER www-data
 EXPOSE 8080
 ENTRYPOINT ["/usr/bin/bakery-nginx-entrypoint"]

@@ -8,7 +8,10 @@ set -euo pipefail
 # tests: prove (perl), DBD::Pg (the helpers' SQL), amqp-publish (amqp-tools,
 #        the helpers' raw messages); sanitizer runtimes come with gcc; the browser tests
 #        (t/5x-*.t) need Debian's chromium and node, and playwright-core
-#        from npm (package-lock.json) in ./node_modules, installed below.
+#        from npm (package-lock.json) in ./node_modules, installed below;
+#        the deployment tests (t/6x-*.t) need lighttpd (the CGI example),
+#        docker-compose (only to validate docker-compose.yml) and systemd
+#        (systemd-analyze verify; no systemd is started).
 # usage: deps.sh          what building and running need (make run/up)
 #        deps.sh --test   that, plus what the tests need (make test)
 PACKAGES=(
@@ -17,7 +20,7 @@ PACKAGES=(
 	postgresql redis-server rabbitmq-server nginx spawn-fcgi supervisor
 	gettext-base curl procps
 )
-TEST_PACKAGES=(perl libdbd-pg-perl amqp-tools chromium nodejs)
+TEST_PACKAGES=(perl libdbd-pg-perl amqp-tools chromium nodejs lighttpd docker-compose systemd)
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 WITH_TESTS=0
 case ${1:-} in

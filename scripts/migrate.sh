@@ -15,7 +15,8 @@
 #   schema/seed.sql (in one transaction).
 # * Safe to run concurrently against one database (advisory lock per step).
 #
-# Environment: DATABASE_URL (required), PSQL (default: psql),
+# Environment: DATABASE_URL (required; "" means libpq's PG* variables, as in
+#              the containers), PSQL (default: psql),
 #              BAKERY_SCHEMA_DIR (default: <repo>/schema).
 set -euo pipefail
 
@@ -26,7 +27,7 @@ PSQL=${PSQL:-psql}
 LOCK_KEY=7231993  # pg_advisory_xact_lock key shared by all bakery migrations
 
 die() { printf 'migrate: %s\n' "$*" >&2; exit 1; }
-[[ -n ${DATABASE_URL:-} ]] || die "DATABASE_URL is not set"
+[[ -n ${DATABASE_URL+set} ]] || die "DATABASE_URL is not set (\"\" to use the PG* variables)"
 [[ -d $SCHEMA_DIR ]] || die "no schema directory $SCHEMA_DIR"
 command -v "$PSQL" >/dev/null || die "psql not found (Debian package postgresql-client)"
 

@@ -374,8 +374,9 @@ NGX_ARGS=(-p "$NGX_DIR/" -c "$NGX_DIR/nginx.conf" -e "$LOG/nginx-error.log" -g '
 
 render_nginx() {
     # shellcheck disable=SC2016  # literal ${...}: the list of variables to substitute
-    BAKERY_HTTP_LISTEN=127.0.0.1:$BAKERY_HTTP_PORT BAKERY_UPSTREAM=unix:$BAKERY_FCGI \
-        envsubst '${BAKERY_HTTP_LISTEN} ${BAKERY_VAR} ${BAKERY_WWW} ${BAKERY_UPSTREAM}' \
+    # No resolver: the api is a unix socket.
+    BAKERY_HTTP_LISTEN=127.0.0.1:$BAKERY_HTTP_PORT BAKERY_UPSTREAM=unix:$BAKERY_FCGI BAKERY_RESOLVER= \
+        envsubst '${BAKERY_HTTP_LISTEN} ${BAKERY_VAR} ${BAKERY_WWW} ${BAKERY_UPSTREAM} ${BAKERY_RESOLVER}' \
         <"$REPO/nginx/bakery.conf.in" >"$NGX_DIR/nginx.conf.tmp"
     mv -f "$NGX_DIR/nginx.conf.tmp" "$NGX_DIR/nginx.conf"
     if ! nginx -t -q "${NGX_ARGS[@]}" >>"$LOG/nginx-error.log" 2>&1; then
