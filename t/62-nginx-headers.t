@@ -14,13 +14,6 @@ use Time::HiRes qw(time);
 use BakeryTest;
 use HardenTest;
 
-# Two clients that stall, started first and read last (each waits ~10 s).
-my $t0 = time;
-my $stalled_head = raw_connect();
-print {$stalled_head} "GET /api/products HTTP/1.1\r\nHost: x\r\n";    # headers never end
-my $stalled_body = raw_connect();
-print {$stalled_body} "POST /api/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{";
-
 sub nosniff_once {
 	my ($res, $name) = @_;
 	is($res->{headers}{'x-content-type-options'} // '', 'nosniff', "$name ($res->{status}): X-Content-Type-Options: nosniff, once");
@@ -60,6 +53,12 @@ for my $d (qw(fastcgi_connect_timeout fastcgi_send_timeout fastcgi_read_timeout 
 }
 
 # --- client_header_timeout and client_body_timeout: ~10 s -------------------------
+# Two clients that stall at once; nginx's default for both is 60 s.
+my $t0 = time;
+my $stalled_head = raw_connect();
+print {$stalled_head} "GET /api/products HTTP/1.1\r\nHost: x\r\n";    # headers never end
+my $stalled_body = raw_connect();
+print {$stalled_body} "POST /api/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{";
 my $head = raw_read($stalled_head, 30);
 my $after = time - $t0;
 ok($head->{closed}, sprintf('a client that never ends its headers is cut off (after %.1f s)', $after));

@@ -20,6 +20,7 @@ my $port = $ENV{BAKERY_PG_PORT};
 my $stack = "$FindBin::Bin/../scripts/stack.sh";
 my $root = $> == 0;
 my $pg_sock_dir = "$var/run/postgres";
+chdir '/' or die "chdir /: $!";    # every user here can enter it (psql as postgres or nobody)
 
 sub mode { my @st = stat($_[0]) or return -1; return $st[2] & 07777 }
 sub owner { my @st = stat($_[0]) or return ''; return scalar getpwuid($st[4]) }
