@@ -1,6 +1,6 @@
 #!/bin/sh
 # Container entry point of the nginx service: render the one template with
-# the container's addresses, send logs to the container's output, run nginx
+# the container's addresses and limits, send logs to the container's output, run nginx
 # in the foreground (the template says daemon off). The image runs this as
 # an unprivileged user, listening on an unprivileged port (8080).
 #
@@ -12,6 +12,9 @@ set -eu
 : "${BAKERY_RESOLVER=resolver 127.0.0.11 valid=10s ipv6=off;}"
 : "${BAKERY_NGINX_TEMPLATE:=/usr/share/bakery/nginx/bakery.conf.in}"
 export BAKERY_RESOLVER
+# Order rate limits per client address (see nginx/bakery.conf.in).
+: "${BAKERY_ORDER_RATE:=10r/s}" "${BAKERY_ORDER_BURST:=20}" "${BAKERY_ORDER_CONN:=10}" "${BAKERY_LOGIN_RATE:=10r/m}"
+export BAKERY_ORDER_RATE BAKERY_ORDER_BURST BAKERY_ORDER_CONN BAKERY_LOGIN_RATE
 mkdir -p "$BAKERY_VAR/run" "$BAKERY_VAR/log" "$BAKERY_VAR/nginx"
 ln -sf /dev/stderr "$BAKERY_VAR/log/nginx-error.log"
 ln -sf /dev/stdout "$BAKERY_VAR/log/nginx-access.log"
@@ -23,5 +26,9 @@ ${BAKERY_VAR}
 ${BAKERY_WWW}
 ${BAKERY_UPSTREAM}
 ${BAKERY_RESOLVER}
+${BAKERY_ORDER_RATE}
+${BAKERY_ORDER_BURST}
+${BAKERY_ORDER_CONN}
+${BAKERY_LOGIN_RATE}
 ' <"$BAKERY_NGINX_TEMPLATE" >"$BAKERY_VAR/nginx/nginx.conf"
 exec nginx -p "$BAKERY_VAR/nginx/" -c "$BAKERY_VAR/nginx/nginx.conf" -e "$BAKERY_VAR/log/nginx-error.log" "$@"

@@ -9,7 +9,6 @@ cd "$REPO"
 set -a
 # shellcheck source=test-stack.env
 . scripts/test-stack.env
-DATABASE_URL=postgresql://bakery@127.0.0.1:$BAKERY_PG_PORT/bakery
 REDIS_URL=redis://127.0.0.1:$BAKERY_REDIS_PORT/0
 AMQP_URL=amqp://bakery:bakery@127.0.0.1:$BAKERY_AMQP_PORT/bakery
 BAKERY_URL=http://127.0.0.1:$BAKERY_HTTP_PORT
@@ -19,13 +18,18 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 set +a
 
-# PostgreSQL runs as the postgres user, which must be able to reach the
-# state directory: a clone inside a private directory (mode 0700, as mktemp
-# makes them) is not reachable, so the test stack then lives under /tmp.
-if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$REPO" 2>/dev/null; then
+# As root, PostgreSQL runs as the postgres user and nginx, the api and the
+# worker as an unprivileged one (bakery), which must be able to reach the
+# state directory, the storefront and the binaries: a clone inside a private
+# directory (mode 0700, as /root or mktemp makes them) is not reachable, so
+# the test stack then lives under /tmp, with a copy of www/ and the test
+# binaries (`nobody` stands for any unprivileged user).
+STAGE=
+if [ "$(id -u)" -eq 0 ] && ! runuser -u nobody -- test -x "$REPO/scripts" 2>/dev/null; then
 	BAKERY_VAR=/tmp/bakery-test-$(printf '%s' "$REPO" | md5sum | cut -c1-8)
+	STAGE=$BAKERY_VAR.app
 	export BAKERY_VAR
-	echo "bakery: $REPO is not reachable by the postgres user; test stack under $BAKERY_VAR"
+	echo "bakery: $REPO is not reachable by unprivileged users; test stack under $BAKERY_VAR, programs from $STAGE"
 fi
 
 cleanup() {
@@ -37,7 +41,15 @@ trap 'exit 130' INT TERM
 # Every run starts from an empty stack: tests never depend on a previous run.
 scripts/stack.sh down >/dev/null 2>&1 || true
 rm -rf "$BAKERY_VAR"
+if [ -n "$STAGE" ]; then
+	rm -rf "$STAGE" && mkdir -p "$STAGE/bin" && chmod 0755 "$STAGE" "$STAGE/bin" &&
+		cp -R "$BAKERY_BIN/bakery-api" "$BAKERY_BIN/bakery-worker" "$BAKERY_BIN/t" "$STAGE/bin/" &&
+		cp -R www "$STAGE/www" && chmod -R a+rX "$STAGE" || exit 1
+	export BAKERY_BIN=$STAGE/bin BAKERY_WWW=$STAGE/www
+fi
 scripts/stack.sh up || exit 1
+# DATABASE_URL carries the password `up` generated (and BAKERY_URL as above).
+eval "$(scripts/stack.sh env)"
 
 mkdir -p t/out
 prove -r --timer t/

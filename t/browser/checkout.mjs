@@ -41,7 +41,7 @@ function ordersFor(email) {
 
 async function placeAndOpen(page) {
   await page.locator('#place-order').click();
-  await page.waitForURL(/\/order\.html\?id=\d+&token=[0-9a-f]+$/, { timeout: 15000 });
+  await page.waitForURL(/\/order\.html\?id=\d+#token=[0-9a-f]+$/, { timeout: 15000 });
   await page.locator('#order').waitFor();
   return Number(new URL(page.url()).searchParams.get('id'));
 }

@@ -20,7 +20,7 @@ async function placeOrder(page, productId, who, remember = true) {
   await page.getByLabel('Name', { exact: true }).fill(`${who} ${RUN}`);
   await page.getByLabel('Email', { exact: true }).fill(email);
   await page.locator('#place-order').click();
-  await page.waitForURL(/\/order\.html\?id=\d+&token=[0-9a-f]+$/, { timeout: 15000 });
+  await page.waitForURL(/\/order\.html\?id=\d+#token=[0-9a-f]+$/, { timeout: 15000 });
   await page.locator('#order').waitFor();
   const order = { id: Number(new URL(page.url()).searchParams.get('id')), url: page.url(), email };
   if (remember) placed.push(order);
@@ -91,7 +91,7 @@ async function main() {
         return route.fulfill({ status: 200, contentType: 'application/json', body: stale });
       });
       stale = await page.evaluate(async ({ p, t }) => (await fetch(p, { headers: { 'X-Order-Token': t } })).text(),
-        { p: path, t: new URL(o.url).searchParams.get('token') });
+        { p: path, t: new URLSearchParams(new URL(o.url).hash.slice(1)).get('token') });
       moveOrder(o.id, 'processing', 'test: taken by a worker');
       await page.getByRole('button', { name: 'Cancel order' }).click();
       stale = null;
@@ -174,7 +174,7 @@ async function main() {
     await textMatches(row.locator('.badge'), /^Cancelled$/, 10000, 'current status of the cancelled order');
     await textMatches(row.locator('.order-details'), /1 item · \$1\.50/, 5000, 'items and total');
     await row.getByRole('link').click();
-    await page.waitForURL(/\/order\.html\?id=\d+&token=/);
+    await page.waitForURL(/\/order\.html\?id=\d+#token=/);
     await textMatches(page.locator('#order-status .badge'), /^Cancelled$/, 5000, 'the link opens the order');
     await page.goBack();
     const gone = orders.processing.id;

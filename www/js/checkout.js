@@ -7,6 +7,7 @@ import * as cart from './cart.js';
 import * as cartView from './cart-view.js';
 import { announce, byId, replace } from './dom.js';
 import { moneyCents } from './format.js';
+import { orderLink } from './order-link.js';
 import * as savedOrders from './saved-orders.js';
 import * as storage from './storage.js';
 import { emailProblem, nameProblem } from './validate.js';
@@ -149,9 +150,7 @@ async function submit(event) {
   storage.save(CUSTOMER_KEY, { name: body.customer_name, email: body.customer_email });
   storage.remove(ATTEMPT_KEY);
   announce(`Order ${placed.order_id} placed.`);
-  const url = new URL('/order.html', window.location.href);
-  url.searchParams.set('id', String(placed.order_id));
-  url.searchParams.set('token', placed.token);
+  const url = orderLink(placed.order_id, placed.token);
   cart.clear();
   window.location.assign(url);
 }

@@ -1,5 +1,6 @@
-// order.js - the order tracking page, order.html?id=N&token=T (the link
-// is shareable and works on reload). Shows the status live (polling with
+// order.js - the order tracking page, order.html?id=N#token=T (the link
+// is shareable and works on reload; the token stays in the fragment, see
+// order-link.js). Shows the status live (polling with
 // backoff, stopping at a final status), the items and total, the history,
 // and a cancel button while the order is pending.
 import { cancelOrder, getOrder } from './api.js';
@@ -7,6 +8,7 @@ import { byId, h, replace, srOnly } from './dom.js';
 import {
   FINAL_STATUSES, dateTime, money, moneyCents, statusClass, statusDescription, statusLabel, toCents,
 } from './format.js';
+import { orderLink, orderLinkParams } from './order-link.js';
 import { poll } from './poller.js';
 import * as savedOrders from './saved-orders.js';
 
@@ -197,9 +199,7 @@ async function step() {
 }
 
 function renderShare() {
-  const url = new URL('/order.html', window.location.href);
-  url.searchParams.set('id', String(orderId));
-  if (token) url.searchParams.set('token', token);
+  const url = orderLink(orderId, token);
   const input = byId('share-link');
   input.value = url.href;
   const copy = byId('copy-link');
@@ -212,19 +212,20 @@ function renderShare() {
       replace(byId('copy-status'), 'Press Ctrl+C (or ⌘C) to copy the selected link.');
     }
   });
-  // Keep the token in the address bar so a reload or bookmark works too.
+  // Keep the token in the address bar so a reload or bookmark works too,
+  // in the fragment: an old link's ?token= leaves the address (and so the
+  // history and any later Referer) here.
   if (window.location.href !== url.href) window.history.replaceState(null, '', url);
 }
 
 function main() {
-  const params = new URLSearchParams(window.location.search);
-  const idText = params.get('id') ?? '';
+  const { id: idText, token: linkToken } = orderLinkParams();
   orderId = /^[1-9][0-9]{0,15}$/.test(idText) ? Number(idText) : 0;
   if (!orderId) {
     showFatal('This link does not name an order.');
     return;
   }
-  token = params.get('token') || savedOrders.tokenFor(orderId);
+  token = linkToken || savedOrders.tokenFor(orderId);
   renderShare();
   poller = poll(step, {
     first: 1000,

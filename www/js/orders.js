@@ -4,16 +4,15 @@
 import { getOrder } from './api.js';
 import { byId, h, replace } from './dom.js';
 import { FINAL_STATUSES, dateTime, money, plural, statusClass, statusLabel } from './format.js';
+import { orderLink } from './order-link.js';
 import { poll } from './poller.js';
 import * as savedOrders from './saved-orders.js';
 
 const rows = new Map(); // order id -> { status element, details element, final }
 
 function orderUrl(o) {
-  const url = new URL('/order.html', window.location.href);
-  url.searchParams.set('id', String(o.id));
-  url.searchParams.set('token', o.token);
-  return url.pathname + url.search;
+  const url = orderLink(o.id, o.token);
+  return url.pathname + url.search + url.hash;
 }
 
 function renderRow(o) {
