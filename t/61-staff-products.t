@@ -107,7 +107,7 @@ is($create->{username}, $name, 'who');
 like($create->{at}, qr/^\d{4}-\d\d-\d\dT/, 'when');
 is($create->{before}, undef, 'a creation has no before');
 is($create->{after}{price_cents}, 350, 'and its after');
-my ($price) = grep { $_->{action} eq 'product.update' && $_->{after}{price_cents} == 425 } @mine;
+my ($price) = reverse grep { $_->{action} eq "product.update" && $_->{before}{price_cents} != $_->{after}{price_cents} } @mine;
 is($price->{before}{price_cents}, 350, 'an edit has before and after');
 ok($mine[0]{id} > $mine[-1]{id}, 'newest first');
 
