@@ -22,7 +22,7 @@ HARDEN_CFLAGS  := -fstack-protector-strong -fPIE $(FORTIFY)
 HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(HARDEN_CFLAGS) $(EXTRA_CFLAGS) \
              -DBAKERY_VERSION='"$(VERSION)"' -Ilib -Icgi-bin $(PKG_CFLAGS) -MMD -MP
-LDLIBS  := $(PKG_LIBS) -lm
+LDLIBS  := $(PKG_LIBS) -lcrypt -lm
 
 # BUILD=build is the normal build; BUILD=build-test (make test) adds
 # AddressSanitizer and UndefinedBehaviorSanitizer.
