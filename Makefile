@@ -15,7 +15,7 @@ WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) \
              -DBAKERY_VERSION='"$(VERSION)"' -Ilib -Icgi-bin $(PKG_CFLAGS) -MMD -MP
-LDLIBS  := $(PKG_LIBS) -lm
+LDLIBS  := $(PKG_LIBS) -lcrypt -lm
 
 # BUILD=build is the normal build; BUILD=build-test (make test) adds
 # AddressSanitizer and UndefinedBehaviorSanitizer.

@@ -25,6 +25,21 @@ route_handler api_products_list, api_products_get;
 route_handler api_health;
 route_handler api_orders_create, api_orders_get, api_orders_cancel;
 route_handler api_order_seed_create, api_order_seed_get;
+route_handler api_staff_login, api_staff_logout, api_staff_me, api_staff_audit;
+
+/* The staff session token a request presents (SPEC §6.2): Authorization:
+ * Bearer first, else the session cookie (*from_cookie = 1). 1 with the
+ * token in out (STAFF_TOKEN_LEN + 1 bytes), 0 none or malformed. */
+int api_staff_token(const struct request *req, char *out, int *from_cookie);
+
+/* ?limit= (1..max, default def) and ?after= (keyset cursor, 0 = first page)
+ * of a staff list. 0, or -1 with res filled (400 invalid_parameter). */
+int api_page_params(const struct request *req, struct response *res, int def, int max,
+		    int *limit, long long *after);
+
+/* Adds "next" to a page: last_id as the cursor when the page is full, else
+ * null. 1, or 0 out of memory. */
+int api_add_cursor(cJSON *root, int full_page, long long last_id);
 
 /* 503 service_unavailable naming the service that is down, with Retry-After. */
 void api_unavailable(struct response *res, const char *service);

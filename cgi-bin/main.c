@@ -21,6 +21,7 @@
 #include <fcgiapp.h>
 
 #include "api.h"
+#include "cmd_staff.h"
 #include "log.h"
 #include "prefork.h"
 #include "router.h"
@@ -171,6 +172,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: bakery-api [--listen PATH|HOST:PORT] [--processes N]\n"
+		"       bakery-api create-staff NAME   (password on stdin or BAKERY_STAFF_PASSWORD)\n"
 		"       bakery-api --config | --help | --version\n"
 		"\n"
 		"The Bakery FastCGI responder. With --listen (or when started from a\n"
@@ -205,6 +207,8 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--config") == 0) {
 			config_print(stdout);
 			return 0;
+		} else if (strcmp(argv[i], "create-staff") == 0 && i + 2 == argc) {
+			return cmd_create_staff(cfg, argv[i + 1]);
 		} else if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) {
 			listen = argv[++i];
 			pool_mode = 1;

@@ -27,7 +27,11 @@ static const struct route routes[] = {
 	{ "GET", "/products", api_products_list, 0 },
 	{ "POST", "/order", api_order_seed_create, ROUTE_JSON },
 	{ "GET", "/order/{id}", api_order_seed_get, 0 },
-	/* No ROUTE_STAFF row until staff sessions exist (see staff_session). */
+	/* Staff (SPEC §6.2). */
+	{ "POST", "/api/staff/login", api_staff_login, ROUTE_JSON },
+	{ "POST", "/api/staff/logout", api_staff_logout, ROUTE_STAFF },
+	{ "GET", "/api/staff/me", api_staff_me, ROUTE_STAFF },
+	{ "GET", "/api/staff/audit", api_staff_audit, ROUTE_STAFF },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -125,18 +129,71 @@ static void presented_token(const struct request *req, char out[ROUTE_TOKEN_MAX]
 		out[0] = '\0';
 }
 
-/* Whether the request carries a valid staff session (SPEC §6.2): 1 or 0.
- * This is the one place the session check goes, for ROUTE_STAFF and
- * ROUTE_ORDER_ACCESS rows alike. Staff sessions do not exist yet (no
- * accounts, no login, no session table), so no request carries one, and the
- * table has no ROUTE_STAFF row. The check to plug in here: read the session
- * cookie or Authorization: Bearer, look its hash up through app->db, and
- * answer 1 for a session that has not expired. */
-static int staff_session(struct app *app, const struct request *req)
+/* Whether a cookie-carried session may change state (SPEC §6.2): the
+ * request must be one a cross-site page cannot forge without CORS, i.e. a
+ * JSON body or X-Requested-With, and its Origin must be this host's. */
+static int same_origin_write(const struct request *req)
 {
-	(void)app;
-	(void)req;
-	return 0;
+	const char *origin = request_param(req, "HTTP_ORIGIN");
+	const char *host = request_param(req, "HTTP_HOST");
+	const char *sep;
+
+	if (!is_json(request_param(req, "CONTENT_TYPE")) &&
+	    request_param(req, "HTTP_X_REQUESTED_WITH") == NULL)
+		return 0;
+	if (origin == NULL || host == NULL || (sep = strstr(origin, "://")) == NULL)
+		return 0;
+	return strcasecmp(sep + 3, host) == 0;
+}
+
+static int changes_state(const struct request *req)
+{
+	return strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0;
+}
+
+/* Whether the request carries a valid staff session (SPEC §6.2): 1 (with
+ * access->session filled), 0 none, -1 a cookie session on a cross-site
+ * write, -2 the database is down. The one place the session check goes,
+ * for ROUTE_STAFF and ROUTE_ORDER_ACCESS rows alike. */
+static int staff_session(struct app *app, const struct request *req, struct route_access *access)
+{
+	char token[STAFF_TOKEN_LEN + 1];
+	int cookie, rc;
+
+	if (api_staff_token(req, token, &cookie) <= 0)
+		return 0;
+	rc = staff_session_find(app->db, token, &access->session);
+	if (rc < 0)
+		return -2;
+	if (rc == 0)
+		return 0;
+	if (cookie && changes_state(req) && !same_origin_write(req))
+		return -1;
+	return 1;
+}
+
+/* Reads the staff session into access; 0, or -1 with res filled (401, 403
+ * or 503) when the row needs one. */
+static int admit_staff(const struct route *r, struct app *app, const struct request *req,
+		       struct response *res, struct route_access *access)
+{
+	int rc = staff_session(app, req, access);
+
+	access->staff = rc == 1;
+	if (!(r->flags & ROUTE_STAFF) || rc == 1)
+		return 0;
+	if (rc == -2) {
+		api_unavailable(res, "postgres");
+	} else if (rc == -1) {
+		response_error(res, 403, "cross_site", NULL,
+			       "A cookie-authenticated change must come from this site "
+			       "(same Origin, JSON body or X-Requested-With).");
+	} else {
+		response_header(res, "WWW-Authenticate", "Bearer");
+		response_error(res, 401, "unauthorized", NULL,
+			       "This needs a staff session; please log in.");
+	}
+	return -1;
 }
 
 /* Checks the route's flags and reads who is asking into access; 0 when the
@@ -150,14 +207,9 @@ static int route_admit(const struct route *r, struct app *app, const struct requ
 			       "The request body is larger than 64 KiB.");
 		return -1;
 	}
-	if (r->flags & (ROUTE_STAFF | ROUTE_ORDER_ACCESS))
-		access->staff = staff_session(app, req);
-	if ((r->flags & ROUTE_STAFF) && !access->staff) {
-		response_header(res, "WWW-Authenticate", "Bearer");
-		response_error(res, 401, "unauthorized", NULL,
-			       "This needs a staff session; please log in.");
+	if ((r->flags & (ROUTE_STAFF | ROUTE_ORDER_ACCESS)) &&
+	    admit_staff(r, app, req, res, access) < 0)
 		return -1;
-	}
 	if (r->flags & ROUTE_ORDER_ACCESS)
 		presented_token(req, access->token);
 	if ((r->flags & ROUTE_JSON) && !is_json(request_param(req, "CONTENT_TYPE"))) {

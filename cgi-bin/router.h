@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "http.h"
+#include "staff.h"
 
 struct app;
 
@@ -25,6 +26,7 @@ enum route_flag {
 struct route_access {
 	char token[ROUTE_TOKEN_MAX]; /* ?token= or X-Order-Token (SPEC §6.1), "" when none */
 	int staff;                   /* 1: the request carries a valid staff session */
+	struct staff_session session; /* who, when staff is 1 */
 };
 
 /* What the dispatcher found: numeric {id} segments in order, and access. */

@@ -53,6 +53,8 @@ static const struct config_param params[] = {
 	  "health is degraded when the oldest waiting order is older than this" },
 	{ "BAKERY_HEARTBEAT_FILE", CONFIG_STRING, FIELD(heartbeat_file), "", 0, 0, 0,
 	  "file the worker touches every second while it consumes (\"\" = none)" },
+	{ "BAKERY_STAFF_SESSION_S", CONFIG_INT, FIELD(staff_session_s), "28800", 60, 2592000, 0,
+	  "seconds a staff session lasts after login" },
 	{ "BAKERY_LOG_LEVEL", CONFIG_LOGLEVEL, FIELD(log_level), "info", 0, 0, 0,
 	  "error, warn, info or debug" },
 };
