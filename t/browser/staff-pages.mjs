@@ -18,7 +18,7 @@ const PAGES = [
   { path: '/staff/dashboard.html', ready: '#summary-days table' },
   { path: '/staff/products.html', ready: '#product-list li' },
   { path: '/staff/orders.html', ready: '#order-list li' },
-  { path: '/staff/audit.html', ready: '#audit-list li' },
+  { path: '/staff/audit.html', ready: '#audit-status:not(:has-text("Loading"))' },
 ];
 
 async function focusVisible(page) {

@@ -35,10 +35,10 @@ function diffTable(e) {
 }
 
 function entry(e) {
-  const when = e.at ?? e.created_at;
-  const who = e.username ?? e.staff ?? e.actor ?? 'someone';
-  const what = e.entity ?? e.target_type ?? '';
-  const id = e.entity_id ?? e.target_id;
+  const when = e.at;
+  const who = e.username;
+  const what = e.entity ?? '';
+  const id = e.entity_id;
   return h('li', { class: 'staff-item audit-entry', 'data-audit-id': e.id },
     h('p', { class: 'item-head' },
       h('strong', { class: 'audit-action' }, String(e.action ?? 'change')),
@@ -51,7 +51,10 @@ function entry(e) {
 function showError(err) {
   const box = byId('audit-error');
   box.hidden = !err;
-  if (err) replace(box, `Could not load the audit log: ${errorText(err)}`);
+  if (err) {
+    replace(box, `Could not load the audit log: ${errorText(err)}`);
+    replace(byId('audit-status'));
+  }
 }
 
 async function load(append) {
@@ -61,7 +64,7 @@ async function load(append) {
     const data = await audit({ limit: PAGE, after: append ? next : undefined });
     showError(null);
     next = data.next ?? null;
-    const list = data.entries ?? data.audit ?? [];
+    const list = data.entries ?? [];
     const rows = list.map(entry);
     if (append) byId('audit-list').append(...rows);
     else replace(byId('audit-list'), rows);

@@ -23,7 +23,7 @@ function renderCounts(orders) {
 }
 
 function orderRow(o) {
-  const id = o.order_id ?? o.id;
+  const id = o.order_id;
   return h('tr', { 'data-order-id': id },
     h('th', { scope: 'row' }, h('a', { href: `/staff/orders.html?id=${encodeURIComponent(id)}` }, `#${id}`)),
     h('td', {}, h('time', { datetime: o.created_at }, dateTime(o.created_at))),

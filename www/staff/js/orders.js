@@ -13,7 +13,7 @@ const PAGE = 25;
 const FILTERS = ['status', 'from', 'to', 'email'];
 let next = null;
 
-const orderId = (o) => o.order_id ?? o.id;
+const orderId = (o) => o.order_id;
 
 const ACTIONS = {
   pending: { verb: 'Cancel', done: 'cancelled', call: cancelOrder, note: 'The customer is not charged.' },
@@ -33,10 +33,9 @@ function itemsTable(o) {
 
 function history(o) {
   return h('ol', { class: 'timeline', 'aria-label': `History of order #${orderId(o)}` }, (o.history ?? []).map((e) => {
-    const to = e.to_status ?? e.status ?? e.to;
-    return h('li', { class: `event status-${to}` },
-      h('span', { class: 'event-status' }, e.from_status ? `${e.from_status} → ${to}` : String(to)),
-      h('time', { class: 'event-time', datetime: e.at ?? e.created_at }, dateTime(e.at ?? e.created_at)),
+    return h('li', { class: `event status-${e.to}` },
+      h('span', { class: 'event-status' }, e.from ? `${e.from} → ${e.to}` : String(e.to)),
+      h('time', { class: 'event-time', datetime: e.at }, dateTime(e.at)),
       e.reason ? h('span', { class: 'event-reason' }, e.reason) : null);
   }));
 }
@@ -145,7 +144,10 @@ function filters() {
 function showError(err) {
   const box = byId('orders-error');
   box.hidden = !err;
-  if (err) replace(box, `Could not load orders: ${errorText(err)}`);
+  if (err) {
+    replace(box, `Could not load orders: ${errorText(err)}`);
+    replace(byId('orders-status'));
+  }
 }
 
 // Loads the first page (append false) or the next one.
