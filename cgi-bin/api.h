@@ -26,6 +26,9 @@ route_handler api_health;
 route_handler api_orders_create, api_orders_get, api_orders_cancel;
 route_handler api_order_seed_create, api_order_seed_get;
 route_handler api_staff_login, api_staff_logout, api_staff_me, api_staff_audit;
+route_handler api_staff_products_list, api_staff_products_create, api_staff_products_update;
+route_handler api_staff_orders_list, api_staff_orders_cancel, api_staff_orders_refund;
+route_handler api_staff_summary;
 
 /* The staff session token a request presents (SPEC §6.2): Authorization:
  * Bearer first, else the session cookie (*from_cookie = 1). 1 with the

@@ -117,7 +117,7 @@ int email_plausible(const char *s)
 }
 
 /* Parses body as one JSON object. NULL with err filled. */
-static cJSON *parse_object(const char *body, size_t len, struct input_error *err)
+cJSON *input_parse_object(const char *body, size_t len, struct input_error *err)
 {
 	const char *end = NULL;
 	cJSON *root;
@@ -300,7 +300,7 @@ static int parse_items(const cJSON *root, struct order_input *out, struct input_
 int order_input_parse(const char *body, size_t len, struct order_input *out,
 		      struct input_error *err)
 {
-	cJSON *root = parse_object(body, len, err);
+	cJSON *root = input_parse_object(body, len, err);
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -318,7 +318,7 @@ int order_input_parse(const char *body, size_t len, struct order_input *out,
 int order_input_parse_seed(const char *body, size_t len, struct order_input *out,
 			   struct input_error *err)
 {
-	cJSON *root = parse_object(body, len, err);
+	cJSON *root = input_parse_object(body, len, err);
 	int rc;
 
 	memset(out, 0, sizeof(*out));

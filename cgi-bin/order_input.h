@@ -42,6 +42,10 @@ int order_input_parse(const char *body, size_t len, struct order_input *out,
 int order_input_parse_seed(const char *body, size_t len, struct order_input *out,
 			   struct input_error *err);
 
+/* Parses body as exactly one JSON object (UTF-8, nothing after it): the
+ * root (caller deletes), or NULL with err filled (400). */
+struct cJSON *input_parse_object(const char *body, size_t len, struct input_error *err);
+
 /* 1 when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
 int utf8_valid(const char *s, size_t len);
 

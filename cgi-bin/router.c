@@ -32,6 +32,14 @@ static const struct route routes[] = {
 	{ "POST", "/api/staff/logout", api_staff_logout, ROUTE_STAFF },
 	{ "GET", "/api/staff/me", api_staff_me, ROUTE_STAFF },
 	{ "GET", "/api/staff/audit", api_staff_audit, ROUTE_STAFF },
+	{ "GET", "/api/staff/products", api_staff_products_list, ROUTE_STAFF },
+	{ "POST", "/api/staff/products", api_staff_products_create, ROUTE_STAFF | ROUTE_JSON },
+	{ "PATCH", "/api/staff/products/{id}", api_staff_products_update, ROUTE_STAFF | ROUTE_JSON },
+	{ "GET", "/api/staff/orders", api_staff_orders_list, ROUTE_STAFF },
+	{ "GET", "/api/staff/orders/{id}", api_orders_get, ROUTE_STAFF },
+	{ "POST", "/api/staff/orders/{id}/cancel", api_staff_orders_cancel, ROUTE_STAFF },
+	{ "POST", "/api/staff/orders/{id}/refund", api_staff_orders_refund, ROUTE_STAFF },
+	{ "GET", "/api/staff/summary", api_staff_summary, ROUTE_STAFF },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -129,21 +137,33 @@ static void presented_token(const struct request *req, char out[ROUTE_TOKEN_MAX]
 		out[0] = '\0';
 }
 
+/* Length of the host name at the start of s, without a ":port". */
+static size_t host_len(const char *s)
+{
+	return s[0] == '[' ? strcspn(s, "]") + 1 : strcspn(s, ":/");
+}
+
 /* Whether a cookie-carried session may change state (SPEC §6.2): the
  * request must be one a cross-site page cannot forge without CORS, i.e. a
- * JSON body or X-Requested-With, and its Origin must be this host's. */
+ * JSON body or X-Requested-With, and its Origin must name this host. Only
+ * host names are compared: nginx's fastcgi_params pass HTTP_HOST as $host,
+ * without the port. */
 static int same_origin_write(const struct request *req)
 {
 	const char *origin = request_param(req, "HTTP_ORIGIN");
 	const char *host = request_param(req, "HTTP_HOST");
 	const char *sep;
+	size_t n;
 
 	if (!is_json(request_param(req, "CONTENT_TYPE")) &&
 	    request_param(req, "HTTP_X_REQUESTED_WITH") == NULL)
 		return 0;
 	if (origin == NULL || host == NULL || (sep = strstr(origin, "://")) == NULL)
 		return 0;
-	return strcasecmp(sep + 3, host) == 0;
+	sep += 3;
+	n = host_len(sep);
+	return n > 0 && n == host_len(host) && strncasecmp(sep, host, n) == 0 &&
+	       (sep[n] == '\0' || sep[n] == ':');
 }
 
 static int changes_state(const struct request *req)

@@ -111,3 +111,22 @@ void product_list_release(struct product_list *list)
 	free(list->strings);
 	memset(list, 0, sizeof(*list));
 }
+
+/* Every product, inactive ones too, for staff. */
+static struct db_stmt list_all = {
+	"product_list_all",
+	"SELECT " PRODUCT_COLUMNS " FROM products ORDER BY category, name, id",
+	0, 1, 0
+};
+
+int product_list_all(struct db *db, struct product_list *list)
+{
+	PGresult *res = db_exec(db, &list_all, NULL, NULL);
+	int rc;
+
+	if (res == NULL)
+		return -1;
+	rc = map_rows(res, list);
+	PQclear(res);
+	return rc;
+}

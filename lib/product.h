@@ -30,6 +30,9 @@ int product_list_active(struct db *db, const char *category, struct product_list
  * the one-item list), 0 unknown, -1 db down. */
 int product_get(struct db *db, long long id, struct product_list *list);
 
+/* Every product, active or not, in the listing's order (staff). 0 or -1. */
+int product_list_all(struct db *db, struct product_list *list);
+
 void product_list_release(struct product_list *list);
 
 #endif

@@ -1,0 +1,129 @@
+/* api_staff_products.c - the catalogue as staff see and change it (SPEC
+ * §6.2): every product with "active", create, edit. Each change drops the
+ * customers' cached listing once committed, so their next GET /api/products
+ * reads the change and gets a new ETag. */
+#include <stdio.h>
+
+#include "api.h"
+#include "backoffice.h"
+#include "cache.h"
+#include "log.h"
+#include "product.h"
+#include "staff_input.h"
+
+static cJSON *product_json(const struct product *p)
+{
+	cJSON *it = cJSON_CreateObject();
+
+	if (it && cJSON_AddNumberToObject(it, "id", (double)p->id) &&
+	    cJSON_AddStringToObject(it, "name", p->name) &&
+	    cJSON_AddStringToObject(it, "description", p->description) &&
+	    cJSON_AddStringToObject(it, "category", p->category) &&
+	    json_add_money(it, "price", p->price_cents) &&
+	    cJSON_AddNumberToObject(it, "stock", (double)p->stock) &&
+	    cJSON_AddBoolToObject(it, "active", p->active))
+		return it;
+	cJSON_Delete(it);
+	return NULL;
+}
+
+/* GET /api/staff/products: 200 every product with "active"; 401; 503. */
+void api_staff_products_list(struct app *app, const struct request *req, struct response *res,
+			     const struct route_args *args)
+{
+	struct product_list list;
+	cJSON *root;
+
+	(void)req;
+	(void)args;
+	if (product_list_all(app->db, &list) < 0) {
+		api_unavailable(res, "postgres");
+		return;
+	}
+	root = cJSON_CreateArray();
+	for (size_t i = 0; root && i < list.n; i++) {
+		cJSON *it = product_json(&list.items[i]);
+
+		if (it == NULL || !cJSON_AddItemToArray(root, it)) {
+			cJSON_Delete(it);
+			cJSON_Delete(root);
+			root = NULL;
+		}
+	}
+	product_list_release(&list);
+	api_send_json(res, 200, root);
+}
+
+/* Answers status with product id as read back after a change. */
+static void send_product(struct app *app, struct response *res, int status, long long id)
+{
+	struct product_list list;
+	int rc = product_get(app->db, id, &list);
+
+	cache_listing_invalidate(app->cache);
+	if (rc < 0) {
+		api_unavailable(res, "postgres");
+		return;
+	}
+	api_send_json(res, status, rc ? product_json(&list.items[0]) : NULL);
+	product_list_release(&list);
+}
+
+static void input_error_respond(struct response *res, const struct input_error *err)
+{
+	response_error(res, err->status, err->code, err->field[0] ? err->field : NULL, err->message);
+}
+
+/* POST /api/staff/products: 201 the product with Location; 400 malformed,
+ * wrong type or missing field; 401; 403 cross-site; 415; 422 invalid value
+ * (with field); 503 PostgreSQL down. */
+void api_staff_products_create(struct app *app, const struct request *req, struct response *res,
+			       const struct route_args *args)
+{
+	struct backoffice_product p;
+	struct input_error err;
+	char location[48];
+	cJSON *root;
+	long long id;
+
+	if (staff_product_parse(req->body, req->body_len, 1, &p, &root, &err) < 0) {
+		input_error_respond(res, &err);
+		return;
+	}
+	id = backoffice_product_create(app->db, &args->access.session, &p);
+	cJSON_Delete(root);
+	if (id < 0) {
+		api_unavailable(res, "postgres");
+		return;
+	}
+	log_info("product %lld created by %s", id, args->access.session.username);
+	snprintf(location, sizeof(location), "/api/staff/products/%lld", id);
+	response_header(res, "Location", location);
+	send_product(app, res, 201, id);
+}
+
+/* PATCH /api/staff/products/{id}: 200 the product; 400; 401; 403; 404
+ * unknown product; 415; 422 (with field); 503 PostgreSQL down. */
+void api_staff_products_update(struct app *app, const struct request *req, struct response *res,
+			       const struct route_args *args)
+{
+	struct backoffice_product p;
+	struct input_error err;
+	cJSON *root;
+	int rc;
+
+	if (staff_product_parse(req->body, req->body_len, 0, &p, &root, &err) < 0) {
+		input_error_respond(res, &err);
+		return;
+	}
+	rc = backoffice_product_update(app->db, &args->access.session, args->id[0], &p);
+	cJSON_Delete(root);
+	if (rc < 0) {
+		api_unavailable(res, "postgres");
+	} else if (rc == 0) {
+		response_error(res, 404, "not_found", NULL, "There is no such product.");
+	} else {
+		log_info("product %lld changed by %s", args->id[0], args->access.session.username);
+		send_product(app, res, 200, args->id[0]);
+	}
+}
