@@ -27,7 +27,7 @@ function orderRow(o) {
   return h('tr', { 'data-order-id': id },
     h('th', { scope: 'row' }, h('a', { href: `/staff/orders.html?id=${encodeURIComponent(id)}` }, `#${id}`)),
     h('td', {}, h('time', { datetime: o.created_at }, dateTime(o.created_at))),
-    h('td', { class: 'wrap-anywhere' }, o.customer_name ?? '', h('br'), h('span', { class: 'muted' }, o.customer_email ?? '')),
+    h('td', { class: 'customer wrap-anywhere' }, o.customer_name ?? '', h('br'), h('span', { class: 'muted' }, o.customer_email ?? '')),
     h('td', {}, badge(o.status)),
     h('td', { class: 'num' }, money(o.total_amount)));
 }
