@@ -13,12 +13,12 @@ const TODAY_LIMIT = 50;
 const STATUSES = ['pending', 'processing', 'completed', 'failed', 'cancelled', 'refunded', 'collected'];
 let last = '';
 
-function renderCounts(orders) {
+function renderCounts(orders, more) {
   const n = Object.fromEntries(STATUSES.map((s) => [s, 0]));
   for (const o of orders) n[o.status] = (n[o.status] ?? 0) + 1;
   const shown = STATUSES.filter((s) => n[s] > 0 || ['pending', 'processing', 'completed'].includes(s));
   replace(byId('today-counts'),
-    h('li', { class: 'count-box' }, h('strong', {}, String(orders.length)), ' orders'),
+    h('li', { class: 'count-box' }, h('strong', {}, String(orders.length)), more ? ' newest orders' : ' orders'),
     shown.map((s) => h('li', { class: 'count-box' }, h('strong', {}, String(n[s])), ' ', badge(s))));
 }
 
@@ -34,7 +34,7 @@ function orderRow(o) {
 
 function renderToday(data) {
   const orders = data.orders ?? [];
-  renderCounts(orders);
+  renderCounts(orders, Boolean(data.next));
   const box = byId('today-orders');
   if (orders.length === 0) {
     replace(box, h('p', { class: 'muted' }, 'No orders yet today.'));
