@@ -7,7 +7,7 @@
 FROM debian:12 AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc make pkg-config libc6-dev \
-      libfcgi-dev libpq-dev librabbitmq-dev libcjson-dev libhiredis-dev \
+      libfcgi-dev libpq-dev librabbitmq-dev libcjson-dev libhiredis-dev libcrypt-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./

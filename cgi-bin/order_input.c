@@ -17,9 +17,8 @@
 /* Largest integer a double holds exactly: bigger ids cannot be told apart. */
 #define MAX_EXACT_ID 9007199254740991.0
 
-__attribute__((format(printf, 5, 6)))
-static int fail(struct input_error *err, int status, const char *code, const char *field,
-		const char *fmt, ...)
+int input_fail(struct input_error *err, int status, const char *code, const char *field,
+	       const char *fmt, ...)
 {
 	va_list ap;
 
@@ -123,28 +122,28 @@ cJSON *input_parse_object(const char *body, size_t len, struct input_error *err)
 	cJSON *root;
 
 	if (body == NULL || len == 0) {
-		fail(err, 400, "malformed_json", NULL, "The request body is empty; a JSON object is expected.");
+		input_fail(err, 400, "malformed_json", NULL, "The request body is empty; a JSON object is expected.");
 		return NULL;
 	}
 	if (memchr(body, '\0', len) || !utf8_valid(body, len)) {
-		fail(err, 400, "invalid_utf8", NULL, "The request body is not valid UTF-8.");
+		input_fail(err, 400, "invalid_utf8", NULL, "The request body is not valid UTF-8.");
 		return NULL;
 	}
 	root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
 	if (root == NULL) {
-		fail(err, 400, "malformed_json", NULL, "The request body is not valid JSON.");
+		input_fail(err, 400, "malformed_json", NULL, "The request body is not valid JSON.");
 		return NULL;
 	}
 	while (end && end < body + len && strchr(" \t\r\n", *end))
 		end++;
 	if (end != body + len) {
 		cJSON_Delete(root);
-		fail(err, 400, "malformed_json", NULL, "The request body has data after the JSON value.");
+		input_fail(err, 400, "malformed_json", NULL, "The request body has data after the JSON value.");
 		return NULL;
 	}
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
-		fail(err, 400, "invalid_type", NULL, "The request body must be a JSON object.");
+		input_fail(err, 400, "invalid_type", NULL, "The request body must be a JSON object.");
 		return NULL;
 	}
 	return root;
@@ -192,7 +191,7 @@ static int add_item(struct order_input *out, long long pid, long long qty, int i
 		if (out->items[i].product_id != pid)
 			continue;
 		if (out->items[i].quantity + qty > ORDER_MAX_QUANTITY)
-			return fail(err, 422, "invalid_quantity", field,
+			return input_fail(err, 422, "invalid_quantity", field,
 				    "The total quantity of one product must be at most %d.",
 				    ORDER_MAX_QUANTITY);
 		out->items[i].quantity += (int)qty;
@@ -219,29 +218,29 @@ static int parse_line(const cJSON *item, int strings_ok, int index, int qty_opti
 		snprintf(where, sizeof(where), "%d].", index);
 	if (!cJSON_IsObject(item)) {
 		snprintf(field, sizeof(field), "items[%d]", index);
-		return fail(err, 400, "invalid_type", field,
+		return input_fail(err, 400, "invalid_type", field,
 			    "Each item must be an object with product_id and quantity.");
 	}
 	pid_item = cJSON_GetObjectItemCaseSensitive(item, "product_id");
 	snprintf(field, sizeof(field), "%s%sproduct_id", prefix, where);
 	if (pid_item == NULL)
-		return fail(err, 400, "missing_field", field, "product_id is required.");
+		return input_fail(err, 400, "missing_field", field, "product_id is required.");
 	rc = get_integer(pid_item, strings_ok, 1, MAX_EXACT_ID, &pid);
 	if (rc == 0)
-		return fail(err, 400, "invalid_type", field, "product_id must be a number.");
+		return input_fail(err, 400, "invalid_type", field, "product_id must be a number.");
 	if (rc < 0)
-		return fail(err, 422, "unknown_product", field, "There is no such product.");
+		return input_fail(err, 422, "unknown_product", field, "There is no such product.");
 
 	qty_item = cJSON_GetObjectItemCaseSensitive(item, "quantity");
 	snprintf(field, sizeof(field), "%s%squantity", prefix, where);
 	if (qty_item == NULL && !qty_optional)
-		return fail(err, 400, "missing_field", field, "quantity is required.");
+		return input_fail(err, 400, "missing_field", field, "quantity is required.");
 	if (qty_item != NULL) {
 		rc = get_integer(qty_item, strings_ok, 1, ORDER_MAX_QUANTITY, &qty);
 		if (rc == 0)
-			return fail(err, 400, "invalid_type", field, "quantity must be a number.");
+			return input_fail(err, 400, "invalid_type", field, "quantity must be a number.");
 		if (rc < 0)
-			return fail(err, 422, "invalid_quantity", field,
+			return input_fail(err, 422, "invalid_quantity", field,
 				    "quantity must be a whole number from 1 to %d.", ORDER_MAX_QUANTITY);
 	}
 	return add_item(out, pid, qty, index, field, err);
@@ -254,22 +253,22 @@ static int parse_customer(const cJSON *root, struct order_input *out, struct inp
 	size_t nlen;
 
 	if (name == NULL)
-		return fail(err, 400, "missing_field", "customer_name", "customer_name is required.");
+		return input_fail(err, 400, "missing_field", "customer_name", "customer_name is required.");
 	if (!cJSON_IsString(name))
-		return fail(err, 400, "invalid_type", "customer_name", "customer_name must be a string.");
+		return input_fail(err, 400, "invalid_type", "customer_name", "customer_name must be a string.");
 	nlen = utf8_length(name->valuestring);
 	if (nlen < 1 || nlen > ORDER_NAME_MAX || strspn(name->valuestring, " ") == strlen(name->valuestring))
-		return fail(err, 422, "invalid_name", "customer_name",
+		return input_fail(err, 422, "invalid_name", "customer_name",
 			    "Please give a name of 1 to %d characters.", ORDER_NAME_MAX);
 	if (has_control(name->valuestring))
-		return fail(err, 422, "invalid_name", "customer_name",
+		return input_fail(err, 422, "invalid_name", "customer_name",
 			    "The name must not contain control characters.");
 	if (email == NULL)
-		return fail(err, 400, "missing_field", "customer_email", "customer_email is required.");
+		return input_fail(err, 400, "missing_field", "customer_email", "customer_email is required.");
 	if (!cJSON_IsString(email))
-		return fail(err, 400, "invalid_type", "customer_email", "customer_email must be a string.");
+		return input_fail(err, 400, "invalid_type", "customer_email", "customer_email must be a string.");
 	if (!email_plausible(email->valuestring))
-		return fail(err, 422, "invalid_email", "customer_email",
+		return input_fail(err, 422, "invalid_email", "customer_email",
 			    "Please give a valid email address, like name@example.com.");
 	snprintf(out->name, sizeof(out->name), "%s", name->valuestring);
 	snprintf(out->email, sizeof(out->email), "%s", email->valuestring);
@@ -283,12 +282,12 @@ static int parse_items(const cJSON *root, struct order_input *out, struct input_
 	const cJSON *it;
 
 	if (items == NULL)
-		return fail(err, 400, "missing_field", "items", "items is required.");
+		return input_fail(err, 400, "missing_field", "items", "items is required.");
 	if (!cJSON_IsArray(items))
-		return fail(err, 400, "invalid_type", "items", "items must be an array.");
+		return input_fail(err, 400, "invalid_type", "items", "items must be an array.");
 	n = cJSON_GetArraySize(items);
 	if (n < 1 || n > ORDER_MAX_ITEMS)
-		return fail(err, 422, "invalid_items", "items",
+		return input_fail(err, 422, "invalid_items", "items",
 			    "An order must have from 1 to %d items.", ORDER_MAX_ITEMS);
 	cJSON_ArrayForEach(it, items) {
 		if (parse_line(it, 0, i++, 0, out, err) < 0)

@@ -42,6 +42,12 @@ int order_input_parse(const char *body, size_t len, struct order_input *out,
 int order_input_parse_seed(const char *body, size_t len, struct order_input *out,
 			   struct input_error *err);
 
+/* Fills err (field NULL = the whole body) and returns -1, so a check can
+ * end with `return input_fail(...)`. */
+__attribute__((format(printf, 5, 6)))
+int input_fail(struct input_error *err, int status, const char *code, const char *field,
+	       const char *fmt, ...);
+
 /* Parses body as exactly one JSON object (UTF-8, nothing after it): the
  * root (caller deletes), or NULL with err filled (400). */
 struct cJSON *input_parse_object(const char *body, size_t len, struct input_error *err);

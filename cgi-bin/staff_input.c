@@ -8,26 +8,10 @@
 #include "staff_input.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
-
-__attribute__((format(printf, 5, 6)))
-static int fail(struct input_error *err, int status, const char *code, const char *field,
-		const char *fmt, ...)
-{
-	va_list ap;
-
-	err->status = status;
-	err->code = code;
-	snprintf(err->field, sizeof(err->field), "%s", field);
-	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 int staff_price_cents(const char *s, size_t len, long long *out)
 {
@@ -168,13 +152,13 @@ static int get_text(const cJSON *root, const char *name, int min, int max, const
 	if (it == NULL)
 		return 0;
 	if (!cJSON_IsString(it))
-		return fail(err, 400, "invalid_type", name, "%s must be a string.", name);
+		return input_fail(err, 400, "invalid_type", name, "%s must be a string.", name);
 	n = utf8_length(it->valuestring);
 	if ((int)n < min || (int)n > max)
-		return fail(err, 422, "invalid_value", name, "%s must be %d to %d characters.", name, min, max);
+		return input_fail(err, 422, "invalid_value", name, "%s must be %d to %d characters.", name, min, max);
 	for (const char *p = it->valuestring; *p; p++)
 		if (((unsigned char)*p < 0x20 && (strcmp(name, "description") != 0 || *p != '\n')) || *p == 0x7f)
-			return fail(err, 422, "invalid_value", name, "%s must not contain control characters.", name);
+			return input_fail(err, 422, "invalid_value", name, "%s must not contain control characters.", name);
 	*out = it->valuestring;
 	return 1;
 }
@@ -190,14 +174,14 @@ static int get_price(const cJSON *root, const char *body, size_t len, long long 
 	if (it == NULL)
 		return 0;
 	if (!cJSON_IsNumber(it))
-		return fail(err, 400, "invalid_type", "price", "price must be a number.");
+		return input_fail(err, 400, "invalid_type", "price", "price must be a number.");
 	if (!raw_member(body, len, "price", &raw, &rlen))
-		return fail(err, 400, "invalid_type", "price", "price must be a plain JSON number.");
+		return input_fail(err, 400, "invalid_type", "price", "price must be a plain JSON number.");
 	rc = staff_price_cents(raw, rlen, cents);
 	if (rc == 0)
-		return fail(err, 422, "invalid_price", "price", "price must have at most two decimals.");
+		return input_fail(err, 422, "invalid_price", "price", "price must have at most two decimals.");
 	if (rc < 0 || *cents <= 0 || *cents > PRODUCT_PRICE_MAX_CENTS)
-		return fail(err, 422, "invalid_price", "price", "price must be above 0 and at most %lld.",
+		return input_fail(err, 422, "invalid_price", "price", "price must be above 0 and at most %lld.",
 			    PRODUCT_PRICE_MAX_CENTS / 100);
 	return 1;
 }
@@ -210,10 +194,10 @@ static int get_stock(const cJSON *root, long long *stock, struct input_error *er
 	if (it == NULL)
 		return 0;
 	if (!cJSON_IsNumber(it))
-		return fail(err, 400, "invalid_type", "stock", "stock must be a number.");
+		return input_fail(err, 400, "invalid_type", "stock", "stock must be a number.");
 	v = it->valuedouble;
 	if (!isfinite(v) || v != floor(v) || v < 0 || v > PRODUCT_STOCK_MAX)
-		return fail(err, 422, "invalid_stock", "stock", "stock must be a whole number from 0 to %d.",
+		return input_fail(err, 422, "invalid_stock", "stock", "stock must be a whole number from 0 to %d.",
 			    PRODUCT_STOCK_MAX);
 	*stock = (long long)v;
 	return 1;
@@ -226,7 +210,7 @@ static int get_active(const cJSON *root, int *active, struct input_error *err)
 	if (it == NULL)
 		return 0;
 	if (!cJSON_IsBool(it))
-		return fail(err, 400, "invalid_type", "active", "active must be true or false.");
+		return input_fail(err, 400, "invalid_type", "active", "active must be true or false.");
 	*active = cJSON_IsTrue(it);
 	return 1;
 }
@@ -265,12 +249,12 @@ int staff_product_parse(const char *body, size_t len, int create, struct backoff
 		goto fail;
 	for (int i = 0; create && i < 5; i++) {
 		if (required[i] && !(out->set & (1u << i))) {
-			fail(err, 400, "missing_field", required[i], "%s is required.", required[i]);
+			input_fail(err, 400, "missing_field", required[i], "%s is required.", required[i]);
 			goto fail;
 		}
 	}
 	if (out->set == 0) {
-		fail(err, 422, "nothing_to_change", "", "Give at least one of name, description, "
+		input_fail(err, 422, "nothing_to_change", "", "Give at least one of name, description, "
 		     "category, price, stock, active.");
 		goto fail;
 	}

@@ -12,7 +12,7 @@ set -euo pipefail
 #        deps.sh --test   that, plus what the tests need (make test)
 PACKAGES=(
 	gcc make pkg-config libc6-dev
-	libfcgi-dev libpq-dev librabbitmq-dev libcjson-dev libhiredis-dev
+	libfcgi-dev libpq-dev librabbitmq-dev libcjson-dev libhiredis-dev libcrypt-dev
 	postgresql redis-server rabbitmq-server nginx spawn-fcgi supervisor
 	gettext-base curl procps
 )
