@@ -232,3 +232,94 @@ export function stack(...args) {
   const r = spawnSync(script, args, { encoding: 'utf8', timeout: 120000 });
   return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
+
+// ---------------------------------------------------------- page checks --
+// Text on the page with a contrast under 4.5:1 against its background
+// (elements over gradients are skipped): ["ratio TAG.class: text", ...].
+export function lowContrast(page) {
+  return page.evaluate(() => {
+    const rgb = (s) => (s.match(/[\d.]+/g) ?? []).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (c) => { const v = c / 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const background = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        const img = getComputedStyle(e).backgroundImage;
+        if (img !== 'none' && !e.classList.contains('has-problem')) return null; // gradients: skip
+        if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    const bad = [];
+    for (const el of document.querySelectorAll('body *')) {
+      if (!el.getClientRects().length || el.closest('.sr-only, [aria-hidden="true"]')) continue;
+      const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      if (!own) continue;
+      const bg = background(el);
+      if (!bg) continue;
+      const fg = rgb(getComputedStyle(el).color).slice(0, 3);
+      const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+      const ratio = (a + 0.05) / (b + 0.05);
+      if (ratio < 4.5) bad.push(`${ratio.toFixed(2)} ${el.tagName}.${el.className}: ${el.textContent.trim().slice(0, 30)}`);
+    }
+    return bad;
+  });
+}
+
+// Controls (buttons, inputs, links, selects) that stick out past the right
+// edge of the viewport, and whether the page scrolls sideways at all.
+export function sidewaysProblems(page) {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const bad = [];
+    if (document.documentElement.scrollWidth > width) bad.push(`page is ${document.documentElement.scrollWidth} px wide in ${width} px`);
+    for (const e of document.querySelectorAll('button, input, a, select, textarea, table')) {
+      if (!e.getClientRects().length || e.closest('.sr-only, .table-scroll')) continue;
+      if (e.getBoundingClientRect().right > width + 1) bad.push(e.outerHTML.slice(0, 80));
+    }
+    return bad;
+  });
+}
+
+// Visible controls without an accessible name (a label, aria-label or text).
+export function unlabelled(page) {
+  return page.evaluate(() => [...document.querySelectorAll('button, input, a, select, textarea')]
+    .filter((e) => e.getClientRects().length && e.type !== 'hidden'
+      && !(e.getAttribute('aria-label') || e.labels?.length || e.textContent.trim()))
+    .map((e) => e.outerHTML.slice(0, 80)));
+}
+
+// ------------------------------------------------------------- staff --
+// Creates (or re-creates) a staff account with bakery-api create-staff, the
+// password given through BAKERY_STAFF_PASSWORD (stdin is not a terminal).
+export function createStaff(name, password) {
+  const bin = join(process.env.BAKERY_BIN || join(REPO, 'build-test'), 'bakery-api');
+  const r = spawnSync(bin, ['create-staff', name], {
+    input: '', encoding: 'utf8', timeout: 30000, env: { ...process.env, BAKERY_STAFF_PASSWORD: password },
+  });
+  if (r.status !== 0) throw new Error(`bakery-api create-staff ${name} failed (${r.status}): ${r.stderr || r.error}`);
+}
+
+// Logs in through the staff login page; resolves once the dashboard is open.
+export async function staffLogin(page, name, password, { from = '/staff/' } = {}) {
+  await page.goto(from);
+  await page.waitForURL(/\/staff\/(\?next=.*)?$/);
+  await page.getByLabel('Username', { exact: true }).fill(name);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+// Places an order through the API, as a customer's browser would;
+// resolves to {order_id, token, ...}.
+export async function apiPlaceOrder(items, email, name = 'Browser Test') {
+  const res = await fetch(`${BASE}/api/orders`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ customer_name: name, customer_email: email, items }),
+  });
+  const body = await res.json();
+  if (res.status !== 201) throw new Error(`POST /api/orders: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}

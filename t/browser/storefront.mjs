@@ -3,7 +3,7 @@
 // product text, the cart (add, quantity, remove, total, limits, reload),
 // the phone layout, keyboard use, contrast and the CSP.
 import {
-  BASE, RUN, addProduct, check, freshPage, invalidateProducts, retireProducts, run, same, test, textMatches, until,
+  BASE, RUN, addProduct, lowContrast, check, freshPage, invalidateProducts, retireProducts, run, same, test, textMatches, until,
 } from './lib.mjs';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
@@ -238,35 +238,7 @@ async function main() {
     await card(page, ids.few).getByRole('button', { name: /Add to cart/ }).click();
     await page.locator('#place-order').click(); // shows the field errors too
     await page.locator('#customer-name-error').waitFor();
-    const low = await page.evaluate(() => {
-      const rgb = (s) => (s.match(/[\d.]+/g) ?? []).map(Number);
-      const lum = ([r, g, b]) => {
-        const f = (c) => { const v = c / 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
-        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-      };
-      const background = (el) => {
-        for (let e = el; e; e = e.parentElement) {
-          const c = rgb(getComputedStyle(e).backgroundColor);
-          const img = getComputedStyle(e).backgroundImage;
-          if (img !== 'none' && !e.classList.contains('has-problem')) return null; // gradients: skip
-          if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
-        }
-        return [255, 255, 255];
-      };
-      const bad = [];
-      for (const el of document.querySelectorAll('body *')) {
-        if (!el.getClientRects().length || el.closest('.sr-only, [aria-hidden="true"]')) continue;
-        const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
-        if (!own) continue;
-        const bg = background(el);
-        if (!bg) continue;
-        const fg = rgb(getComputedStyle(el).color).slice(0, 3);
-        const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
-        const ratio = (a + 0.05) / (b + 0.05);
-        if (ratio < 4.5) bad.push(`${ratio.toFixed(2)} ${el.tagName}.${el.className}: ${el.textContent.trim().slice(0, 30)}`);
-      }
-      return bad;
-    });
+    const low = await lowContrast(page);
     same(low.length, 0, `low contrast: ${low.join(' | ')}`);
   });
 

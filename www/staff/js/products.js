@@ -1,0 +1,177 @@
+// products.js - products and stock: every product, inactive ones too, each
+// with its price and stock editable in place, a button taking it off sale
+// or back on, and a form adding a new one. A 422 marks the input to blame.
+import { createProduct, listProducts, updateProduct } from './staff-api.js';
+import { byId, h, replace, srOnly } from '/js/dom.js';
+import { money } from '/js/format.js';
+import { expired, startPage } from './session.js';
+import { clearFields, errorText, markField, say } from './ui.js';
+
+const products = new Map(); // id -> the product as the API last sent it
+
+// The price typed in, as a number, or null when it is not one. The API
+// judges the rest (more than two decimals, zero): its 422 names the field.
+function priceValue(text) {
+  const t = String(text).trim().replace(/^\$/, '');
+  return /^\d+(\.\d+)?$|^\.\d+$/.test(t) ? Number(t) : null;
+}
+
+function stockValue(text) {
+  const t = String(text).trim();
+  return /^\d+$/.test(t) ? Number(t) : null;
+}
+
+function field(id, label, name, input) {
+  return h('div', { class: 'field' }, h('label', { for: id }, label, srOnly(` of ${name}`)), input);
+}
+
+function productRow(p) {
+  const key = `p${p.id}`;
+  const form = h('form', { class: 'row-form', novalidate: true },
+    field(`${key}-price`, 'Price ($)', p.name, h('input', {
+      id: `${key}-price`, name: 'price', type: 'text', inputmode: 'decimal', autocomplete: 'off', 'aria-describedby': `${key}-msg`,
+    })),
+    field(`${key}-stock`, 'Stock', p.name, h('input', {
+      id: `${key}-stock`, name: 'stock', type: 'number', inputmode: 'numeric', min: 0, max: 1000000, step: 1, 'aria-describedby': `${key}-msg`,
+    })),
+    h('div', { class: 'row-buttons' },
+      h('button', { class: 'button save', type: 'submit' }, 'Save', srOnly(` ${p.name}`)),
+      h('button', { class: 'button button-secondary toggle', type: 'button', name: 'active' })));
+  const row = h('li', { class: 'staff-item product-row', 'data-product-id': p.id },
+    h('div', { class: 'item-head' },
+      h('h3', { class: 'item-title' }, p.name),
+      h('span', { class: 'badge state' }),
+      h('span', { class: 'muted item-meta' }, `#${p.id} · `, h('span', { class: 'category' }, p.category))),
+    p.description ? h('p', { class: 'muted item-description' }, p.description) : null,
+    form,
+    h('p', { id: `${key}-msg`, class: 'form-message', role: 'status' }));
+  form.addEventListener('submit', (e) => { e.preventDefault(); save(row); });
+  form.querySelector('.toggle').addEventListener('click', () => toggle(row));
+  return row;
+}
+
+// Puts the product's current values into its row (the row stays, so focus
+// stays where it was).
+function fillRow(row, p) {
+  products.set(p.id, p);
+  row.querySelector('[name=price]').value = String(p.price);
+  row.querySelector('[name=stock]').value = String(p.stock);
+  row.classList.toggle('is-inactive', !p.active);
+  const state = row.querySelector('.state');
+  state.className = `badge state ${p.active ? 'status-completed' : 'status-cancelled'}`;
+  replace(state, p.active ? 'On sale' : 'Not on sale');
+  replace(row.querySelector('.toggle'), p.active ? 'Take off sale' : 'Put on sale', srOnly(` ${p.name}`));
+}
+
+function rowOf(id) {
+  return byId('product-list').querySelector(`li[data-product-id="${CSS.escape(String(id))}"]`);
+}
+
+// Sends changes; on success refills the row and says what happened.
+async function send(row, changes, done) {
+  const id = Number(row.dataset.productId);
+  const msg = row.querySelector('.form-message');
+  const buttons = [...row.querySelectorAll('button')];
+  buttons.forEach((b) => { b.disabled = true; });
+  try {
+    const p = await updateProduct(id, changes);
+    fillRow(row, p);
+    say(msg, done(p));
+  } catch (err) {
+    if (expired(err)) return;
+    markField(row, err.field);
+    say(msg, errorText(err), true);
+  } finally {
+    buttons.forEach((b) => { b.disabled = false; });
+  }
+}
+
+function save(row) {
+  const p = products.get(Number(row.dataset.productId));
+  const msg = row.querySelector('.form-message');
+  clearFields(row);
+  const price = priceValue(row.querySelector('[name=price]').value);
+  const stock = stockValue(row.querySelector('[name=stock]').value);
+  if (price === null || stock === null) {
+    markField(row, price === null ? 'price' : 'stock');
+    say(msg, price === null ? 'Enter the price as a number, like 3.50.' : 'Enter the stock as a whole number.', true);
+    return;
+  }
+  const changes = {};
+  if (price !== Number(p.price)) changes.price = price;
+  if (stock !== Number(p.stock)) changes.stock = stock;
+  if (Object.keys(changes).length === 0) {
+    say(msg, 'Nothing to save: price and stock are unchanged.');
+    return;
+  }
+  send(row, changes, (q) => `Saved: ${q.name} now ${money(q.price)}, ${q.stock} in stock.`);
+}
+
+function toggle(row) {
+  const p = products.get(Number(row.dataset.productId));
+  clearFields(row);
+  send(row, { active: !p.active }, (q) => (q.active ? `${q.name} is on sale again.` : `${q.name} is off sale: customers no longer see it.`));
+}
+
+function renderList(list) {
+  const rows = list.map((p) => {
+    const row = productRow(p);
+    fillRow(row, p);
+    return row;
+  });
+  replace(byId('product-list'), rows);
+  const off = list.filter((p) => !p.active).length;
+  say(byId('products-status'), list.length ? `${list.length} products, ${off} not on sale.` : 'No products yet.');
+}
+
+async function load() {
+  try {
+    renderList(await listProducts());
+  } catch (err) {
+    if (!expired(err)) say(byId('products-status'), `Could not load the products: ${errorText(err)}`, true);
+  }
+}
+
+function newProduct(form) {
+  return {
+    name: form.name.value.trim(),
+    category: form.category.value.trim(),
+    description: form.description.value.trim(),
+    price: priceValue(form.price.value),
+    stock: stockValue(form.stock.value),
+    active: form.active.checked,
+  };
+}
+
+async function onCreate(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const msg = byId('create-message');
+  clearFields(form);
+  const product = newProduct(form);
+  const bad = product.price === null ? 'price' : product.stock === null ? 'stock' : null;
+  if (bad) {
+    markField(form, bad);
+    say(msg, bad === 'price' ? 'Enter the price as a number, like 3.50.' : 'Enter the stock as a whole number.', true);
+    return;
+  }
+  const button = form.querySelector('button[type=submit]');
+  button.disabled = true;
+  try {
+    const p = await createProduct(product);
+    form.reset();
+    say(msg, `Added ${p.name} (#${p.id}).`);
+    await load();
+    rowOf(p.id)?.classList.add('is-new');
+  } catch (err) {
+    if (expired(err)) return;
+    if (!markField(form, err.field)) msg.focus();
+    say(msg, errorText(err), true);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+startPage();
+byId('create-form').addEventListener('submit', onCreate);
+load();
