@@ -163,8 +163,13 @@ sub health_with {
 
 	rabbitmqctl('add_user', $user, $PW);
 	rabbitmqctl('set_permissions', '-p', 'bakery', $user, '.*', '.*', '.*');
+	# The stack's application role logs in with a password (scram-sha-256),
+	# which its DATABASE_URL carries: the parts get it as PGPASSWORD.
+	my ($pgpw) = ($ENV{DATABASE_URL} // '') =~ m{^postgres(?:ql)?://[^:/@]+:([^@]+)@};
+	$pgpw //= '';
+	$pgpw =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ge;
 	my %pg = (DATABASE_URL => '', PGHOST => '127.0.0.1', PGPORT => $ENV{BAKERY_PG_PORT}, PGUSER => 'bakery',
-		PGDATABASE => 'bakery');
+		PGDATABASE => 'bakery', PGPASSWORD => $pgpw);
 	my ($h, $output) = health_with(%pg, AMQP_URL => $url);
 	is($h->{checks}{rabbitmq}, 'ok', 'bakery-api logs in to RabbitMQ with the encoded URL') or diag $output;
 	is($h->{checks}{postgres}, 'ok', 'and to PostgreSQL with DATABASE_URL "" and PG* parts');
