@@ -58,14 +58,21 @@ void api_staff_products_list(struct app *app, const struct request *req, struct 
 static void send_product(struct app *app, struct response *res, int status, long long id)
 {
 	struct product_list list;
-	int rc = product_get(app->db, id, &list);
+	enum lookup found = product_get(app->db, id, &list);
 
 	cache_listing_invalidate(app->cache);
-	if (rc < 0) {
+	switch (found) {
+	case LOOKUP_ERROR:
 		api_unavailable(res, "postgres");
 		return;
+	case LOOKUP_NONE:
+		/* Deleted under us; product_get has released the list. */
+		api_send_json(res, status, NULL);
+		return;
+	case LOOKUP_FOUND:
+		break;
 	}
-	api_send_json(res, status, rc ? product_json(&list.items[0]) : NULL);
+	api_send_json(res, status, product_json(&list.items[0]));
 	product_list_release(&list);
 }
 

@@ -76,7 +76,7 @@ is(http(GET => '/api/staff/me', headers => { Cookie => "bakery_staff=$forged" })
 
 my ($tok2) = login($name, $password);
 sql(q{UPDATE staff_sessions SET expires_at = now() - interval '1 second'
-	WHERE token_hash = encode(sha256(convert_to(:'p1', 'UTF8')), 'hex')}, $tok2);
+	WHERE token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex')}, $tok2);
 is(staff_http(GET => '/api/staff/me', $tok2)->{status}, 401, 'an expired session: 401');
 
 # --- logout ----------------------------------------------------------------------
@@ -88,15 +88,15 @@ is(staff_http(GET => '/api/staff/me', $tok3)->{status}, 401, 'after logout: 401'
 is(staff_http(GET => '/api/staff/me', $token)->{status}, 200, 'other sessions live on');
 
 # --- nothing in clear ------------------------------------------------------------
-my ($row) = sql(q{SELECT password_hash FROM staff_users WHERE username = :'p1'}, $name);
+my ($row) = sql(q{SELECT password_hash FROM staff_users WHERE username = $1}, $name);
 like($row->[0], qr/^\$y\$/, 'the password is stored as a yescrypt hash');
 unlike($row->[0], qr/\Q$password\E/, 'not in clear');
-my ($hits) = sql(q{SELECT count(*) FROM staff_users WHERE password_hash LIKE '%' || :'p1' || '%'}, $password);
+my ($hits) = sql(q{SELECT count(*) FROM staff_users WHERE password_hash LIKE '%' || $1 || '%'}, $password);
 is($hits->[0], 0, 'no row holds the password');
-my ($sess) = sql(q{SELECT count(*) FROM staff_sessions WHERE token_hash = :'p1'}, $token);
+my ($sess) = sql(q{SELECT count(*) FROM staff_sessions WHERE token_hash = $1}, $token);
 is($sess->[0], 0, 'the session token is not stored in clear');
 my ($hashed) = sql(q{SELECT count(*) FROM staff_sessions
-	WHERE token_hash = encode(sha256(convert_to(:'p1', 'UTF8')), 'hex')}, $token);
+	WHERE token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex')}, $token);
 is($hashed->[0], 1, 'only its SHA-256');
 my @logs = glob("$ENV{BAKERY_VAR}/log/*.log");
 ok(@logs, 'there are logs to search');
@@ -138,7 +138,7 @@ my $ra = $t->{headers}{'retry-after'} // 0;
 ok($ra > 0 && $ra <= 900, "with Retry-After ($ra s)");
 my ($other) = login($name, $password);
 ok($other, 'another account from the same address still logs in');
-sql(q{UPDATE staff_login_failures SET failed_at = failed_at - interval '16 minutes' WHERE key = 'user:' || :'p1'}, $slow);
+sql(q{UPDATE staff_login_failures SET failed_at = failed_at - interval '16 minutes' WHERE key = 'user:' || $1}, $slow);
 my ($after) = login($slow, $slowpw);
 ok($after, 'once the failures are older than the window, the account logs in again');
 

@@ -74,14 +74,14 @@ my @cases = (
 	[ qq({$base,"price":1,"active":"yes"}), 400, 'invalid_type', 'active' ],
 	[ '{"name":', 400, 'malformed_json', undef ],
 );
-my ($before) = sql(q{SELECT count(*) FROM products WHERE category = :'p1'}, $cat);
+my ($before) = sql(q{SELECT count(*) FROM products WHERE category = $1}, $cat);
 for my $case (@cases) {
 	my $r = staff_http(POST => '/api/staff/products', $tok, body => $case->[0]);
 	is($r->{status}, $case->[1], "create $case->[0]: $case->[1]");
 	is($r->{json}{code}, $case->[2], "  code $case->[2]");
 	is($r->{json}{field}, $case->[3], '  field ' . ($case->[3] // 'none'));
 }
-my ($after) = sql(q{SELECT count(*) FROM products WHERE category = :'p1'}, $cat);
+my ($after) = sql(q{SELECT count(*) FROM products WHERE category = $1}, $cat);
 is($after->[0], $before->[0], 'nothing stored for a refused body');
 for my $ok ([ '350e-2', '3.5' ], [ '2.50', '2.5' ], [ '1e2', '100' ], [ '0.01', '0.01' ], [ '100000', '100000' ]) {
 	my $r = staff_http(POST => '/api/staff/products', $tok, body => qq({$base,"price":$ok->[0]}));

@@ -85,12 +85,12 @@ for my $st (qw(pending processing failed cancelled refunded)) {
 }
 is(staff_http(POST => '/api/staff/orders/999999999/cancel', $tok)->{status}, 404, 'cancel unknown: 404');
 is(staff_http(POST => '/api/staff/orders/999999999/refund', $tok)->{status}, 404, 'refund unknown: 404');
-my ($audit) = sql(q{SELECT count(*) FROM staff_audit WHERE entity = 'order' AND entity_id = ANY(:'p1'::bigint[])},
+my ($audit) = sql(q{SELECT count(*) FROM staff_audit WHERE entity = 'order' AND entity_id = ANY($1::bigint[])},
 	"{$done,$pend}");
 is($audit->[0], 2, 'the refund and the cancel are in the audit log, the refused ones not');
 
 # --- the list: filters and paging ---------------------------------------------------------------
-my ($n) = sql(q{SELECT count(*) FROM orders WHERE customer_email = :'p1'}, $email);
+my ($n) = sql(q{SELECT count(*) FROM orders WHERE customer_email = $1}, $email);
 my (@ids, $cursor, $pages);
 do {
 	my $r = staff_http(GET => "/api/staff/orders?email=T62-$$&limit=4" . ($cursor ? "&after=$cursor" : ''), $tok);
@@ -99,7 +99,7 @@ do {
 	$cursor = $r->{json}{next};
 	$pages++;
 } while ($cursor && $pages < 100);
-my ($want) = sql(q{SELECT string_agg(id::text, ',' ORDER BY id DESC) FROM orders WHERE customer_email = :'p1'}, $email);
+my ($want) = sql(q{SELECT string_agg(id::text, ',' ORDER BY id DESC) FROM orders WHERE customer_email = $1}, $email);
 is(join(',', @ids), $want->[0], "paging by 4 gives all $n->[0] orders of the email once each, newest first");
 my $first = staff_http(GET => "/api/staff/orders?email=$email&limit=200", $tok);
 is($first->{json}{next}, undef, 'a last page has next null');
@@ -123,13 +123,13 @@ for my $bad ('status=lost', 'from=2024-02-30', 'to=yesterday', 'limit=0', 'limit
 # --- summary -----------------------------------------------------------------------------------
 my $p2 = new_product(name => 'T62 Cake', price => 1999, stock => 10);
 # Orders of this test alone on a day of their own, long ago: exact figures.
-my ($day) = sql(q{SELECT to_char(date '2001-01-01' + (:'p1'::int % 5000), 'YYYY-MM-DD')}, $$);
+my ($day) = sql(q{SELECT to_char(date '2001-01-01' + ($1::int % 5000), 'YYYY-MM-DD')}, $$);
 $day = $day->[0];
 my @mine = (insert_order(items => [ [ $p2, 2 ] ], status => 'completed', email => $email, queued => 1),
 	insert_order(items => [ [ $p2, 1 ], [ $prod, 4 ] ], status => 'completed', email => $email, queued => 1),
 	insert_order(items => [ [ $prod, 9 ] ], status => 'refunded', email => $email, queued => 1),
 	insert_order(items => [ [ $prod, 9 ] ], status => 'pending', email => $email, queued => 1));
-sql(q{UPDATE orders SET created_at = :'p1'::date + time '12:00' WHERE id = ANY(:'p2'::bigint[])},
+sql(q{UPDATE orders SET created_at = $1::date + time '12:00' WHERE id = ANY($2::bigint[])},
 	$day, '{' . join(',', @mine) . '}');
 my $s = staff_http(GET => "/api/staff/summary?from=$day&to=$day", $tok);
 is($s->{status}, 200, 'summary: 200');
@@ -148,6 +148,6 @@ is(staff_http(GET => '/api/staff/summary?from=2020-01-01&to=2022-01-01', $tok)->
 
 # Orders left pending were never published: settle them, so no later test
 # sees a backlog (health degrades on an old waiting order).
-sql(q{UPDATE orders SET status = 'cancelled' WHERE customer_email = :'p1' AND status IN ('pending', 'processing')}, $email);
+sql(q{UPDATE orders SET status = 'cancelled' WHERE customer_email = $1 AND status IN ('pending', 'processing')}, $email);
 
 done_testing;
