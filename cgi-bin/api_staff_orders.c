@@ -169,7 +169,7 @@ void api_staff_orders_list(struct app *app, const struct request *req, struct re
 	api_send_json(res, 200, root);
 }
 
-typedef int order_change(struct db *db, const struct staff_session *who, long long id,
+typedef enum order_move_result order_change(struct db *db, const struct staff_session *who, long long id,
 			 char status_out[16]);
 
 /* Runs a state change and answers the order, or 404/409/503. */
@@ -177,18 +177,22 @@ static void change_order(struct app *app, const struct request *req, struct resp
 			 const struct route_args *args, order_change *change, const char *verb)
 {
 	char status[16], msg[128];
-	int rc = change(app->db, &args->access.session, args->id[0], status);
 
-	if (rc == -1) {
+	switch (change(app->db, &args->access.session, args->id[0], status)) {
+	case MOVE_ERROR:
 		api_unavailable(res, "postgres");
-	} else if (rc == 0) {
+		return;
+	case MOVE_UNKNOWN:
 		response_error(res, 404, "not_found", NULL, "There is no such order.");
-	} else if (rc == -2) {
+		return;
+	case MOVE_ELSEWHERE:
 		snprintf(msg, sizeof(msg), "The order is %s and cannot be %s.", status, verb);
 		response_error(res, 409, "invalid_state", NULL, msg);
-	} else {
+		return;
+	case MOVE_DONE:
 		log_msg(LL_INFO, args->id[0], "order %s by %s", verb, args->access.session.username);
 		api_orders_get(app, req, res, args);
+		return;
 	}
 }
 

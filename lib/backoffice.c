@@ -48,7 +48,7 @@ static struct db_stmt product_update = {
 	9, 0, 0
 };
 
-static struct db_stmt order_cancel = {
+static struct db_stmt staff_cancel_stmt = {
 	"bo_order_cancel",
 	"WITH c AS (UPDATE orders SET status = 'cancelled', updated_at = now()"
 	"  WHERE id = $1 AND status = 'pending' RETURNING id),"
@@ -61,7 +61,7 @@ static struct db_stmt order_cancel = {
 };
 
 /* First step of a refund: the order's row, locked for the transaction. */
-static struct db_stmt order_lock = {
+static struct db_stmt staff_lock_stmt = {
 	"bo_order_lock",
 	"SELECT status FROM orders WHERE id = $1 FOR UPDATE",
 	1, 0, 0
@@ -69,7 +69,7 @@ static struct db_stmt order_lock = {
 
 /* Second step, the order locked and completed: products locked in id
  * order, stock given back, the order refunded, history and audit. */
-static struct db_stmt order_refund = {
+static struct db_stmt staff_refund_stmt = {
 	"bo_order_refund",
 	"WITH l AS (SELECT p.id, i.quantity FROM order_items i JOIN products p ON p.id = i.product_id"
 	"  WHERE i.order_id = $1 ORDER BY p.id FOR UPDATE OF p),"
@@ -197,77 +197,78 @@ int backoffice_product_update(struct db *db, const struct staff_session *who, lo
 	return rc;
 }
 
-int backoffice_order_cancel(struct db *db, const struct staff_session *who, long long id,
-			    char status_out[16])
+enum order_move_result backoffice_order_cancel(struct db *db, const struct staff_session *who,
+					       long long id, char status_out[16])
 {
 	char idbuf[24], staff[24];
 	const char *params[] = { idbuf, staff, who->username };
 	PGresult *res;
-	int rc;
+	enum order_move_result rc;
 
 	snprintf(idbuf, sizeof(idbuf), "%lld", id);
 	snprintf(staff, sizeof(staff), "%lld", who->staff_id);
-	res = db_exec(db, &order_cancel, params, NULL);
+	res = db_exec(db, &staff_cancel_stmt, params, NULL);
 	if (res == NULL)
-		return -1;
+		return MOVE_ERROR;
 	if (PQgetisnull(res, 0, 1))
-		rc = 0;
+		rc = MOVE_UNKNOWN;
 	else
-		rc = ll_at(res, 0, 0) == 1 ? 1 : -2;
+		rc = ll_at(res, 0, 0) == 1 ? MOVE_DONE : MOVE_ELSEWHERE;
 	snprintf(status_out, 16, "%s", PQgetvalue(res, 0, 1));
 	PQclear(res);
 	return rc;
 }
 
-/* Locks the order: 1 completed, 0 unknown, -2 another status, -1 db. */
-static int lock_completed(struct db *db, const char *idbuf, char status_out[16])
+/* Locks the order: MOVE_DONE when it is completed (the refund may go on),
+ * MOVE_UNKNOWN, MOVE_ELSEWHERE (another status) or MOVE_ERROR. */
+static enum order_move_result lock_completed(struct db *db, const char *idbuf,
+					     char status_out[16])
 {
 	const char *params[] = { idbuf };
-	PGresult *res = db_exec(db, &order_lock, params, NULL);
-	int rc;
+	PGresult *res = db_exec(db, &staff_lock_stmt, params, NULL);
+	enum order_move_result rc;
 
 	if (res == NULL)
-		return -1;
+		return MOVE_ERROR;
 	status_out[0] = '\0';
 	if (PQntuples(res) == 1)
 		snprintf(status_out, 16, "%s", PQgetvalue(res, 0, 0));
-	rc = PQntuples(res) != 1 ? 0 : strcmp(status_out, "completed") == 0 ? 1 : -2;
+	rc = PQntuples(res) != 1 ? MOVE_UNKNOWN
+	     : strcmp(status_out, "completed") == 0 ? MOVE_DONE : MOVE_ELSEWHERE;
 	PQclear(res);
 	return rc;
 }
 
-int backoffice_order_refund(struct db *db, const struct staff_session *who, long long id,
-			    char status_out[16])
+enum order_move_result backoffice_order_refund(struct db *db, const struct staff_session *who,
+					       long long id, char status_out[16])
 {
 	char idbuf[24], staff[24];
 	const char *params[] = { idbuf, staff, who->username };
 	PGresult *res;
-	int rc;
+	enum order_move_result rc;
 
 	snprintf(idbuf, sizeof(idbuf), "%lld", id);
 	snprintf(staff, sizeof(staff), "%lld", who->staff_id);
 	if (db_begin(db) < 0)
-		return -1;
+		return MOVE_ERROR;
 	rc = lock_completed(db, idbuf, status_out);
-	if (rc != 1) {
+	if (rc != MOVE_DONE) {
 		db_rollback(db);
 		return rc;
 	}
-	res = db_exec(db, &order_refund, params, NULL);
+	res = db_exec(db, &staff_refund_stmt, params, NULL);
 	if (res == NULL || ll_at(res, 0, 1) != 1) {
 		PQclear(res);
 		db_rollback(db);
-		return -1;
+		return MOVE_ERROR;
 	}
-	log_msg(LL_INFO, id, "order refunded by %s products_restocked=%lld", who->username,
-		ll_at(res, 0, 0));
 	PQclear(res);
 	if (db_commit(db) < 0) {
 		db_rollback(db);
-		return -1;
+		return MOVE_ERROR;
 	}
 	snprintf(status_out, 16, "refunded");
-	return 1;
+	return MOVE_DONE;
 }
 
 int backoffice_orders(struct db *db, const struct backoffice_filter *f, struct backoffice_page *out)

@@ -5,6 +5,8 @@
 #ifndef BAKERY_BACKOFFICE_H
 #define BAKERY_BACKOFFICE_H
 
+#include "order.h"
+
 struct db;
 struct staff_session;
 
@@ -39,11 +41,12 @@ int backoffice_product_update(struct db *db, const struct staff_session *who, lo
 			      const struct backoffice_product *p);
 
 /* pending -> cancelled; completed -> refunded with its stock restored.
- * 1 done, 0 unknown order, -2 not in the state the change needs (status
- * copied to status_out), -1 db. Of concurrent refunds exactly one wins. */
-int backoffice_order_cancel(struct db *db, const struct staff_session *who, long long id,
+ * MOVE_DONE, MOVE_UNKNOWN, MOVE_ELSEWHERE (not in the state the change
+ * needs; its status copied to status_out) or MOVE_ERROR. Of concurrent
+ * refunds exactly one wins. */
+enum order_move_result backoffice_order_cancel(struct db *db, const struct staff_session *who, long long id,
 			    char status_out[16]);
-int backoffice_order_refund(struct db *db, const struct staff_session *who, long long id,
+enum order_move_result backoffice_order_refund(struct db *db, const struct staff_session *who, long long id,
 			    char status_out[16]);
 
 /* The staff order list's filters; NULL means "any". Dates YYYY-MM-DD (UTC
