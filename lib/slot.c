@@ -26,7 +26,7 @@ static struct db_stmt list_slots = {
 static struct db_stmt next_slot = {
 	"slot_next",
 	"SELECT bakery_iso(s.slot_start, $2)"
-	" FROM generate_series(" TODAY ", " TODAY " + $6, interval '1 day') AS d(day),"
+	" FROM generate_series(" TODAY ", " TODAY " + $6::int, interval '1 day') AS d(day),"
 	" LATERAL " SLOTS("d.day::date") " AS s"
 	" WHERE s.remaining > 0 ORDER BY s.slot_start LIMIT 1",
 	6, 0, 0
