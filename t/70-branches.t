@@ -144,7 +144,7 @@ my $e = staff_http(PATCH => "/api/staff/products/$prod", $tok, body => { allerge
 is($e->{status}, 200, 'staff set allergens and tags');
 is_deeply($e->{json}{allergens}, [ 'gluten', 'nuts' ], 'allergens, sorted');
 is_deeply($e->{json}{dietary}, ['vegetarian'], 'tags');
-my $n = staff_http(POST => '/api/staff/products', $tok, body => { name => "T70 Vegan Bar $$", category => $cat, price => 2,
+my $n = staff_http(POST => '/api/staff/products', $tok, body => { name => "T70 Vegan Bar $$", description => 'Oat and date bar.', category => $cat, price => 2,
 	stock => 4, allergens => ['soy'], dietary => [ 'vegan', 'vegetarian' ] });
 is($n->{status}, 201, 'create with allergens');
 my $vegan = $n->{json}{id};

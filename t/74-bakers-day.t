@@ -52,6 +52,7 @@ is(staff_http(POST => "/api/staff/orders/$id/cancel", $tok)->{status}, 409, 'nor
 is(staff_http(POST => '/api/staff/orders/999999999/collect', $tok)->{status}, 404, 'unknown order: 404');
 my $pend = insert_order(items => [ [ $prod[0], 1 ] ], status => 'pending', queued => 1);
 is(staff_http(POST => "/api/staff/orders/$pend/collect", $tok)->{status}, 409, 'a pending order: 409');
+is(staff_http(POST => "/api/staff/orders/$pend/cancel", $tok)->{status}, 200, 'which is cancelled (no backlog left behind)');
 is(http(POST => "/api/staff/orders/$id/collect")->{status}, 401, 'without a session: 401');
 my ($aud) = sql(q{SELECT after->>'status' FROM staff_audit WHERE action = 'order.collect' AND entity_id = $1}, $id);
 is($aud->[0], 'collected', 'audited');
