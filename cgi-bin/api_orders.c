@@ -25,11 +25,6 @@
 #define SEED_CUSTOMER_NAME "Guest"
 #define SEED_CUSTOMER_EMAIL "guest@bakery.invalid"
 
-static void input_error_respond(struct response *res, const struct input_error *err)
-{
-	response_error(res, err->status, err->code, err->field[0] ? err->field : NULL, err->message);
-}
-
 /* 32 hex characters from the kernel's CSPRNG. 0 or -1. */
 static int new_token(char out[33])
 {
@@ -236,7 +231,7 @@ static void create(struct app *app, const struct request *req, struct response *
 	cJSON *root;
 
 	if (shape->parse(req->body, req->body_len, &in, &err) < 0) {
-		input_error_respond(res, &err);
+		api_input_error(res, &err);
 		return;
 	}
 	if (place(app, req, res, &in, &placed) < 0)

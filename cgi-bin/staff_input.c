@@ -13,6 +13,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "text.h"
+
 int staff_price_cents(const char *s, size_t len, long long *out)
 {
 	char digits[32];
@@ -159,6 +161,9 @@ static int get_text(const cJSON *root, const char *name, int min, int max, const
 	for (const char *p = it->valuestring; *p; p++)
 		if (((unsigned char)*p < 0x20 && (strcmp(name, "description") != 0 || *p != '\n')) || *p == 0x7f)
 			return input_fail(err, 422, "invalid_value", name, "%s must not contain control characters.", name);
+	if (text_hidden_char(it->valuestring))
+		return input_fail(err, 422, "invalid_value", name,
+			    "%s must not contain invisible or direction-changing characters.", name);
 	*out = it->valuestring;
 	return 1;
 }
