@@ -122,14 +122,17 @@ static char *listing(struct app *app, const char *category, size_t *len, int *hi
 			api_out_of_memory(res);
 		return NULL;
 	}
-	if (lock == 1)
+	/* No entry for a category no product is in: any string could be one. */
+	if (lock == 1 && category[0] && strcmp(body, "[]") == 0)
+		cache_listing_unlock(app->cache, category);
+	else if (lock == 1)
 		cache_listing_put(app->cache, category, body, *len, ttl, gen);
 	return body;
 }
 
 /* GET /api/products[?category=]: 200 the listing (from Redis or
  * PostgreSQL), 304 when If-None-Match names its ETag; 400 malformed
- * category; 503 PostgreSQL down and nothing cached; 500 out of memory. */
+ * category or one over 50 characters; 503 PostgreSQL down and nothing cached; 500 out of memory. */
 void api_products_list(struct app *app, const struct request *req, struct response *res,
 		       const struct route_args *args)
 {
@@ -139,10 +142,11 @@ void api_products_list(struct app *app, const struct request *req, struct respon
 	int hit;
 
 	(void)args;
+	/* The database's own limit: nothing longer can name a category. */
 	if (request_query(req, "category", category, sizeof(category)) < 0 ||
-	    !utf8_valid(category, strlen(category))) {
+	    !utf8_valid(category, strlen(category)) || utf8_length(category) > CATEGORY_MAX) {
 		response_error(res, 400, "invalid_query", "category",
-			       "The category filter is malformed or too long.");
+			       "The category filter is malformed or longer than 50 characters.");
 		return;
 	}
 	body = listing(app, category, &len, &hit, res);
