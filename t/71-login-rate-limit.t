@@ -14,9 +14,9 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use HTTP::Tiny;
-use POSIX ();
 use Time::HiRes qw(sleep time);
 use BakeryTest;
+use HardenTest;
 use StaffTest;
 
 my $burst = $ENV{BAKERY_LOGIN_BURST} // 5;
@@ -25,45 +25,21 @@ my $clients = 10;
 my $J = { 'Content-Type' => 'application/json' };
 my ($user, $pw) = new_staff('t71');
 
-sub good_429 {
-	my ($res) = @_;
-	my $j = json_of($res->{content});
-	return ref $j eq 'HASH' && ($j->{code} // '') eq 'rate_limited' && length($j->{error} // '')
-		&& ($res->{headers}{'retry-after'} // '') =~ /^[1-9]\d*$/
-		&& ($res->{headers}{'content-type'} // '') =~ m{^application/json}
-		&& ($res->{headers}{'x-content-type-options'} // '') eq 'nosniff';
-}
-
-pipe(my $out_r, my $out_w) or die "pipe: $!";
-my @kids;
-for my $c (0 .. $clients - 1) {
-	my $kid = fork // die "fork: $!";
-	if (!$kid) {
-		close $out_r;
-		my $ua = HTTP::Tiny->new(keep_alive => 1, local_address => '127.0.0.5', timeout => 20);
-		my %n;
-		for (my $k = $c; $k < $flood; $k += $clients) {
-			my $res = $ua->request(POST => base_url() . '/api/staff/login', { headers => $J, content => '{}' });
-			$n{ $res->{status} }++;
-			$n{bad429}++ if $res->{status} == 429 && !good_429($res);
-		}
-		syswrite($out_w, join('', map { "$_\t$n{$_}\n" } keys %n));
-		POSIX::_exit(0);
-	}
-	push @kids, $kid;
-}
-close $out_w;
-my $t0 = time;
 my @staff;
-while (waitpid(-1, POSIX::WNOHANG()) == 0 || @staff < 3) {
-	my ($tok, $res) = login($user, $pw);
-	push @staff, $res->{status};
-	sleep 0.25;
-}
-my %n;
-for (<$out_r>) { chomp; my ($k, $v) = split /\t/; $n{$k} += $v }
-waitpid($_, 0) for @kids;
-note(sprintf('%d logins in %.1f s: %s', $flood, time - $t0, join(', ', map { "$_=$n{$_}" } sort keys %n)));
+my ($n, $took) = flood(from => '127.0.0.5', clients => $clients, n => $flood,
+	step => sub {
+		my ($ua) = @_;
+		my $res = $ua->request(POST => base_url() . '/api/staff/login', { headers => $J, content => '{}' });
+		return ($res->{status}, $res);
+	},
+	during => sub {
+		my ($tok, $res) = login($user, $pw);
+		push @staff, $res->{status};
+		sleep 0.25;
+	},
+	enough => sub { @staff >= 3 });
+my %n = %$n;
+note(sprintf('%d logins in %.1f s: %s', $flood, $took, join(', ', map { "$_=$n{$_}" } sort keys %n)));
 
 cmp_ok($n{429} // 0, '>', 0, "the flood of $flood logins got 429s (" . ($n{429} // 0) . ')');
 cmp_ok($n{400} // 0, '>', 0, 'the logins within the limit reached the app (400 for {})');
