@@ -142,8 +142,9 @@ static int open_listener(const char *listen)
 		log_error("cannot listen on %s: %s", listen, strerror(errno));
 		return -1;
 	}
-	/* nginx workers run as another user; the directory guards access. */
-	if (strchr(listen, '/') && chmod(listen, 0666) < 0)
+	/* The owner and its group only: nginx runs as the same user (the local
+	 * stack) or in the socket's group (adduser www-data bakery). */
+	if (strchr(listen, '/') && chmod(listen, 0660) < 0)
 		log_warn("chmod %s: %s", listen, strerror(errno));
 	return fd;
 }
