@@ -83,14 +83,6 @@ size_t utf8_length(const char *s)
 	return n;
 }
 
-static int has_control(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
-
 int email_plausible(const char *s)
 {
 	const char *at = strrchr(s, '@');
@@ -270,7 +262,7 @@ static int parse_customer(const cJSON *root, struct order_input *out, struct inp
 	if (nlen < 1 || nlen > ORDER_NAME_MAX || strspn(name->valuestring, " ") == strlen(name->valuestring))
 		return input_fail(err, 422, "invalid_name", "customer_name",
 			    "Please give a name of 1 to %d characters.", ORDER_NAME_MAX);
-	if (has_control(name->valuestring) || text_hidden_char(name->valuestring))
+	if (text_control_char(name->valuestring, 0) || text_hidden_char(name->valuestring))
 		return input_fail(err, 422, "invalid_name", "customer_name",
 			    "The name must not contain control, invisible or direction-changing characters.");
 	if (email == NULL)

@@ -45,3 +45,11 @@ unsigned text_hidden_char(const char *s)
 	}
 	return 0;
 }
+
+int text_control_char(const char *s, int newline_ok)
+{
+	for (; *s; s++)
+		if (((unsigned char)*s < 0x20 && !(newline_ok && *s == '\n')) || *s == 0x7f)
+			return 1;
+	return 0;
+}

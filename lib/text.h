@@ -10,4 +10,8 @@
  * overrides and isolates (U+202A-U+202E, U+2066-U+2069). 0 when none. */
 unsigned text_hidden_char(const char *s);
 
+/* Whether s holds a C0 control character or DEL (a newline is allowed
+ * when newline_ok, for multi-line text). 1 or 0. */
+int text_control_char(const char *s, int newline_ok);
+
 #endif

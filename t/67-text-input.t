@@ -4,8 +4,9 @@
 # (400 nul_character with the field) instead of cutting the string short,
 # and names, emails and product labels refuse the characters that change
 # what staff and customers see (C1 controls, bidi overrides and isolates,
-# zero-width characters, line and paragraph separators): 422 with the field.
-# Nothing refused is stored.
+# zero-width characters, line and paragraph separators): 422 with the field,
+# and so does a staff account's name (bakery-api create-staff). Nothing
+# refused is stored.
 use strict;
 use warnings;
 use FindBin;
@@ -91,6 +92,12 @@ for my $what (sort keys %hidden) {
 	}
 }
 ($stored) = sql(q{SELECT count(*) FROM orders WHERE customer_name LIKE 'Ann%' AND customer_email LIKE $1}, '%t67%');
+for my $bad ("t67-\xe2\x80\xae$$", "t67-\xe2\x80\x8b$$", "t67-\x1b[31m$$", "t67-\xff$$") {
+	isnt(create_staff($bad, 'long-enough-password'), 0, 'create-staff refuses the name ' . join('', map { sprintf '\\x%02x', ord } split //, $bad));
+	next if $bad =~ /\xff/; # not even a parameter PostgreSQL would take
+	my ($n) = sql(q{SELECT count(*) FROM staff_users WHERE username = $1}, $bad);
+	is($n->[0], 0, '  nothing stored');
+}
 is($stored->[0], 0, 'no order stored with a hidden character');
 my ($p) = sql(q{SELECT name, category, description FROM products WHERE id = $1}, $pid);
 is_deeply($p, [ "T67 Loaf $$", $cat, 'plain' ], 'the product is unchanged');
