@@ -49,6 +49,11 @@ export function clockTime(iso) {
   return zoned(iso, { hour: 'numeric', minute: '2-digit' });
 }
 
+// "09:30": a slot's start as a short 24-hour column heading.
+export function hhmm(iso) {
+  return zoned(iso, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+}
+
 // "Wed, Dec 2, 10:30 AM": when to collect, on the bakery's clock.
 export function pickupTime(iso) {
   return zoned(iso, { weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
