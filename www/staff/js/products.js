@@ -1,8 +1,10 @@
 // products.js - products and stock: every product, inactive ones too, each
-// with its price and stock editable in place, a button taking it off sale
-// or back on, and a form adding a new one. A 422 marks the input to blame.
+// with its price, stock, allergens and dietary tags editable in place, a
+// button taking it off sale or back on, and a form adding a new one. A 422
+// marks the input to blame.
 import { createProduct, listProducts, updateProduct } from './staff-api.js';
 import { byId, h, replace, srOnly } from '/js/dom.js';
+import { ALLERGENS, DIETARY } from '/js/diet.js';
 import { money } from '/js/format.js';
 import { expired, startPage } from './session.js';
 import { clearFields, errorText, markField, say } from './ui.js';
@@ -25,6 +27,31 @@ function field(id, label, name, input) {
   return h('div', { class: 'field' }, h('label', { for: id }, label, srOnly(` of ${name}`)), input);
 }
 
+// Checkboxes for the tags of one kind ('allergens' or 'dietary'), named so
+// that a 422 naming the field marks the first of them.
+function tagBoxes(key, kind, names, of) {
+  const legend = kind === 'allergens' ? 'Contains' : 'Suitable for';
+  return h('fieldset', { class: 'tag-boxes' },
+    h('legend', {}, legend, of ? srOnly(` (${of})`) : null),
+    h('ul', { class: 'chips' }, names.map((t) => {
+      const id = `${key}-${kind}-${t}`;
+      return h('li', {}, h('label', { class: 'check-chip', for: id },
+        h('input', { type: 'checkbox', id, name: kind, value: t }), h('span', {}, t)));
+    })));
+}
+
+// The ticked tags of one kind inside container, in the API's order.
+function ticked(container, kind) {
+  return [...container.querySelectorAll(`input[name="${kind}"]:checked`)].map((i) => i.value);
+}
+
+function setTicked(container, kind, list) {
+  const on = new Set(Array.isArray(list) ? list : []);
+  for (const i of container.querySelectorAll(`input[name="${kind}"]`)) i.checked = on.has(i.value);
+}
+
+const sameTags = (a, b) => JSON.stringify([...a].sort()) === JSON.stringify([...(b ?? [])].sort());
+
 function productRow(p) {
   const key = `p${p.id}`;
   const form = h('form', { class: 'row-form', novalidate: true },
@@ -34,6 +61,7 @@ function productRow(p) {
     field(`${key}-stock`, 'Stock', p.name, h('input', {
       id: `${key}-stock`, name: 'stock', type: 'number', inputmode: 'numeric', min: 0, max: 1000000, step: 1, 'aria-describedby': `${key}-msg`,
     })),
+    h('div', { class: 'row-tags' }, tagBoxes(key, 'allergens', ALLERGENS, p.name), tagBoxes(key, 'dietary', DIETARY, p.name)),
     h('div', { class: 'row-buttons' },
       h('button', { class: 'button save', type: 'submit' }, 'Save', srOnly(` ${p.name}`)),
       h('button', { class: 'button button-secondary toggle', type: 'button', name: 'active' })));
@@ -56,6 +84,8 @@ function fillRow(row, p) {
   products.set(p.id, p);
   row.querySelector('[name=price]').value = String(p.price);
   row.querySelector('[name=stock]').value = String(p.stock);
+  setTicked(row, 'allergens', p.allergens);
+  setTicked(row, 'dietary', p.dietary);
   row.classList.toggle('is-inactive', !p.active);
   const state = row.querySelector('.state');
   state.className = `badge state ${p.active ? 'status-completed' : 'status-cancelled'}`;
@@ -100,8 +130,11 @@ function save(row) {
   const changes = {};
   if (price !== Number(p.price)) changes.price = price;
   if (stock !== Number(p.stock)) changes.stock = stock;
+  for (const kind of ['allergens', 'dietary']) {
+    if (Array.isArray(p[kind]) && !sameTags(ticked(row, kind), p[kind])) changes[kind] = ticked(row, kind);
+  }
   if (Object.keys(changes).length === 0) {
-    say(msg, 'Nothing to save: price and stock are unchanged.');
+    say(msg, 'Nothing to save: nothing was changed.');
     return;
   }
   send(row, changes, (q) => `Saved: ${q.name} now ${money(q.price)}, ${q.stock} in stock.`);
@@ -140,6 +173,8 @@ function newProduct(form) {
     price: priceValue(form.price.value),
     stock: stockValue(form.stock.value),
     active: form.active.checked,
+    allergens: ticked(form, 'allergens'),
+    dietary: ticked(form, 'dietary'),
   };
 }
 
@@ -173,5 +208,6 @@ async function onCreate(event) {
 }
 
 startPage();
+byId('create-tags').append(tagBoxes('new', 'allergens', ALLERGENS, ''), tagBoxes('new', 'dietary', DIETARY, ''));
 byId('create-form').addEventListener('submit', onCreate);
 load();
