@@ -5,8 +5,8 @@
 // pickup slots, so the checkout then works as before.
 import { pickupSlots } from './api.js';
 import * as branch from './branch.js';
-import { byId, h, replace } from './dom.js';
-import { bakeryDay, dayName, plural, slotRange } from './format.js';
+import { byId, h, replace, srOnly } from './dom.js';
+import { bakeryDay, clockTime, dayName, plural } from './format.js';
 
 // BAKERY_BOOK_DAYS (14): today and the 14 days after it. A day the API
 // will not book answers [] and says so.
@@ -36,7 +36,8 @@ function slotOption(s, index) {
   const left = open ? `${plural(s.remaining, 'place', 'places')} left` : 'Full';
   const input = h('input', { type: 'radio', name: 'pickup_at', id, value: s.start, disabled: !open });
   return h('li', {}, h('label', { for: id, class: `slot${open ? '' : ' slot-full'}${open && s.remaining <= FEW_LEFT ? ' slot-few' : ''}` },
-    input, h('span', { class: 'slot-time' }, slotRange(s)), h('span', { class: 'slot-left' }, left)));
+    input, h('span', { class: 'slot-time' }, clockTime(s.start), s.end ? srOnly(` to ${clockTime(s.end)}`) : null),
+    h('span', { class: 'slot-left' }, left)));
 }
 
 function renderSlots(state) {
