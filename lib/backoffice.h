@@ -18,6 +18,8 @@ enum backoffice_field {
 	BO_PRICE = 1 << 3,
 	BO_STOCK = 1 << 4,
 	BO_ACTIVE = 1 << 5,
+	BO_ALLERGENS = 1 << 6,
+	BO_DIETARY = 1 << 7,
 };
 
 /* A validated product create or edit; only the fields in set apply. */
@@ -29,6 +31,8 @@ struct backoffice_product {
 	long long price_cents;
 	long long stock;
 	int active;
+	char allergens[64]; /* array literal "{gluten,milk}", names checked */
+	char dietary[32];   /* array literal "{vegan}" */
 };
 
 /* Creates a product (description "" and active true unless set). Returns
@@ -48,6 +52,10 @@ enum order_move_result backoffice_order_cancel(struct db *db, const struct staff
 			    char status_out[16]);
 enum order_move_result backoffice_order_refund(struct db *db, const struct staff_session *who, long long id,
 			    char status_out[16]);
+
+/* completed -> collected (final), at the counter; as cancel. */
+enum order_move_result backoffice_order_collect(struct db *db, const struct staff_session *who,
+						long long id, char status_out[16]);
 
 /* The staff order list's filters; NULL means "any". Dates YYYY-MM-DD (UTC
  * days, both inclusive), checked by the caller. */
