@@ -28,13 +28,14 @@ export async function staffToken(name, password) {
   return (await api('POST', '/api/staff/login', { body: { username: name, password } })).token;
 }
 
-const EVERY_DAY = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, { open: '08:00', close: '12:00' }]));
+const everyDay = (open, close) => Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']
+  .map((d) => [d, { open, close }]));
 
-// A branch open 08:00-12:00 every day with `capacity` orders a slot and
-// `stock` of each product in products; resolves to the branch.
-export async function makeBranch(token, { name, address, capacity, products, stock }) {
+// A branch open every day (08:00-12:00 unless said) with `capacity` orders
+// a slot and `stock` of each product in products; resolves to the branch.
+export async function makeBranch(token, { name, address, capacity, products, stock, open = '08:00', close = '12:00' }) {
   const b = await api('POST', '/api/staff/branches', {
-    token, want: 201, body: { name, address, opening_hours: EVERY_DAY, slot_capacity: capacity },
+    token, want: 201, body: { name, address, opening_hours: everyDay(open, close), slot_capacity: capacity },
   });
   for (const id of products) await api('PUT', `/api/staff/branches/${b.id}/stock/${id}`, { token, body: { stock } });
   return b;

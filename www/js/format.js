@@ -64,12 +64,21 @@ export function slotRange(slot) {
   return slot.end ? `${clockTime(slot.start)} – ${clockTime(slot.end)}` : clockTime(slot.start);
 }
 
-// "Wednesday, December 2" of a YYYY-MM-DD day.
-export function dayName(ymd) {
+function formatDay(ymd, style) {
   const [y, m, d] = String(ymd).split('-').map(Number);
   const date = new Date(Date.UTC(y, m - 1, d));
   if (Number.isNaN(date.getTime())) return String(ymd);
-  return new Intl.DateTimeFormat(LOCALE, { weekday: 'long', month: 'long', day: 'numeric', timeZone: 'UTC' }).format(date);
+  return new Intl.DateTimeFormat(LOCALE, { weekday: style, month: style, day: 'numeric', timeZone: 'UTC' }).format(date);
+}
+
+// "Wednesday, December 2" of a YYYY-MM-DD day.
+export function dayName(ymd) {
+  return formatDay(ymd, 'long');
+}
+
+// "Wed, Dec 2" of a YYYY-MM-DD day.
+export function shortDay(ymd) {
+  return formatDay(ymd, 'short');
 }
 
 // YYYY-MM-DD of today plus `offset` days on the bakery's calendar (its

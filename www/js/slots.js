@@ -6,7 +6,7 @@
 import { pickupSlots } from './api.js';
 import * as branch from './branch.js';
 import { byId, h, replace, srOnly } from './dom.js';
-import { bakeryDay, clockTime, dayName, plural } from './format.js';
+import { bakeryDay, clockTime, plural, shortDay } from './format.js';
 
 // BAKERY_BOOK_DAYS (14): today and the 14 days after it. A day the API
 // will not book answers [] and says so.
@@ -23,7 +23,7 @@ function renderDays() {
   for (let i = 0; i < BOOK_DAYS; i += 1) {
     const day = bakeryDay(i, zone);
     const prefix = i === 0 ? 'Today, ' : i === 1 ? 'Tomorrow, ' : '';
-    options.push(h('option', { value: day }, `${prefix}${dayName(day)}`));
+    options.push(h('option', { value: day }, `${prefix}${shortDay(day)}`));
   }
   replace(byId('pickup-day'), options);
 }
