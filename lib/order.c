@@ -1,9 +1,12 @@
 /* order.c - order statements and their mapping to structs.
  *
- * Placement runs in one transaction: the order row (idempotency key unique,
- * ON CONFLICT DO NOTHING so concurrent retries wait for the first and then
- * find its order), the items priced from the products table, the total
- * summed from those items, and the first history event. Every later status
+ * Placement runs in one transaction: the pickup slot booked first (slot.c;
+ * the next free one when none is asked for), then the order row
+ * (idempotency key unique, ON CONFLICT DO NOTHING so concurrent retries
+ * wait for the first and then find its order), the items priced from the
+ * products table, the total summed from those items, and the first
+ * history event. A place in a slot comes back by a trigger (schema 004)
+ * when the order is cancelled, fails or is refunded. Every later status
  * change, the customer's cancel and the worker's steps alike, is the one
  * move statement: the order row and its history event together. */
 #include "order.h"

@@ -26,7 +26,7 @@ static struct db_stmt list_slots = {
 static struct db_stmt next_slot = {
 	"slot_next",
 	"SELECT bakery_iso(s.slot_start, $2)"
-	" FROM generate_series(" TODAY ", " TODAY " + $6, interval '1 day') AS d(day),"
+	" FROM generate_series(" TODAY ", " TODAY " + $6::int, interval '1 day') AS d(day),"
 	" LATERAL " SLOTS("d.day::date") " AS s"
 	" WHERE s.remaining > 0 ORDER BY s.slot_start LIMIT 1",
 	6, 0, 0
@@ -155,21 +155,22 @@ enum slot_booking slot_book(struct db *db, const struct slot_rules *r, long long
 	return b;
 }
 
-/* The earliest slot with a place left into at: 1, 0 none, -1 db. */
-static int find_next(struct db *db, const struct slot_rules *r, long long branch,
-		     char at[SLOT_TIME_LEN])
+/* The earliest slot with a place left, into at. */
+static enum lookup find_next(struct db *db, const struct slot_rules *r, long long branch,
+			     char at[SLOT_TIME_LEN])
 {
 	struct rule_params p;
 	PGresult *res;
-	int found;
+	enum lookup found = LOOKUP_NONE;
 
 	rule_params(&p, r, branch, NULL);
 	res = db_exec(db, &next_slot, p.v, NULL);
 	if (res == NULL)
-		return -1;
-	found = PQntuples(res) == 1;
-	if (found)
+		return LOOKUP_ERROR;
+	if (PQntuples(res) == 1) {
 		snprintf(at, SLOT_TIME_LEN, "%s", PQgetvalue(res, 0, 0));
+		found = LOOKUP_FOUND;
+	}
 	PQclear(res);
 	return found;
 }
@@ -179,11 +180,11 @@ enum slot_booking slot_book_next(struct db *db, const struct slot_rules *r, long
 {
 	for (int i = 0; i < NEXT_TRIES; i++) {
 		switch (find_next(db, r, branch, at)) {
-		case -1:
+		case LOOKUP_ERROR:
 			return SLOT_ERROR;
-		case 0:
+		case LOOKUP_NONE:
 			return SLOT_NONE_FREE;
-		default:
+		case LOOKUP_FOUND:
 			break;
 		}
 		switch (slot_book(db, r, branch, at)) {
