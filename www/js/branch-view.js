@@ -2,7 +2,7 @@
 // per branch with its address and today's opening hours. Hidden when the
 // API lists no branches (a one-shop bakery needs no choice).
 import * as branch from './branch.js';
-import { announce, byId, h, replace } from './dom.js';
+import { announce, byId, choice, h, replace } from './dom.js';
 
 const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 
@@ -51,7 +51,7 @@ function option(b, checkedId) {
     announce(`Showing stock and pickup times at ${b.name}.`);
   });
   const today = hoursToday(b.opening_hours, b.timezone);
-  return h('li', {}, h('label', { class: 'branch-option', for: id }, input,
+  return h('li', {}, choice(input, 'branch-option',
     h('span', { class: 'branch-text' },
       h('span', { class: 'branch-name' }, b.name),
       b.address ? h('span', { class: 'branch-address' }, b.address) : null,

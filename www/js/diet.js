@@ -2,7 +2,7 @@
 // the "Dietary needs" filter (vegan, vegetarian, free from an allergen),
 // kept in the address (?diet=vegan&free=nuts) so it can be linked and
 // survives a reload. The catalogue asks matches(product) for each card.
-import { byId, h, replace } from './dom.js';
+import { byId, choice, h, replace } from './dom.js';
 
 export const ALLERGENS = ['gluten', 'milk', 'eggs', 'nuts', 'sesame', 'soy'];
 export const DIETARY = ['vegan', 'vegetarian'];
@@ -77,13 +77,19 @@ function checkbox(group, value, label) {
     if (input.checked) wanted[group].add(value);
     else wanted[group].delete(value);
     writeUrl();
+    renderSummary();
     onChange();
   });
-  return h('li', {}, h('label', { class: 'check-chip', for: id }, input, h('span', {}, label)));
+  return h('li', {}, choice(input, 'check-chip', label));
 }
 
-// Shows the filter (once the catalogue has tags to filter by); changed()
-// after every tick.
+function renderSummary() {
+  const n = wanted.diet.size + wanted.free.size;
+  replace(byId('diet-summary'), 'Dietary needs and allergens', n ? ` · ${n} chosen` : '');
+}
+
+// Shows the filter (once the catalogue has tags to filter by; folded away
+// unless the address asks for some); changed() after every tick.
 export function initDietFilter(products, { changed }) {
   onChange = changed;
   readUrl();
@@ -91,6 +97,8 @@ export function initDietFilter(products, { changed }) {
   const tagged = products.some((p) => Array.isArray(p.allergens) || Array.isArray(p.dietary));
   box.hidden = !tagged;
   if (!tagged) return;
+  if (active()) box.open = true;
+  renderSummary();
   const group = (id, label, items) => h('div', { class: 'diet-group' },
     h('span', { class: 'diet-group-label', id }, label), h('ul', { class: 'chips', 'aria-labelledby': id }, items));
   replace(byId('diet-options'),

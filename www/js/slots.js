@@ -5,7 +5,7 @@
 // pickup slots, so the checkout then works as before.
 import { pickupSlots } from './api.js';
 import * as branch from './branch.js';
-import { byId, h, replace, srOnly } from './dom.js';
+import { byId, choice, h, replace, srOnly } from './dom.js';
 import { bakeryDay, clockTime, plural, shortDay } from './format.js';
 
 // BAKERY_BOOK_DAYS (14): today and the 14 days after it. A day the API
@@ -35,16 +35,14 @@ function slotOption(s, index) {
   const open = bookable(s);
   const left = open ? `${plural(s.remaining, 'place', 'places')} left` : 'Full';
   const input = h('input', { type: 'radio', name: 'pickup_at', id, value: s.start, disabled: !open });
-  return h('li', {}, h('label', { for: id, class: `slot${open ? '' : ' slot-full'}${open && s.remaining <= FEW_LEFT ? ' slot-few' : ''}` },
-    input, h('span', { class: 'slot-time' }, clockTime(s.start), s.end ? srOnly(` to ${clockTime(s.end)}`) : null),
+  return h('li', {}, choice(input, `slot${open ? '' : ' slot-full'}${open && s.remaining <= FEW_LEFT ? ' slot-few' : ''}`,
+    h('span', { class: 'slot-time' }, clockTime(s.start), s.end ? srOnly(` to ${clockTime(s.end)}`) : null),
     h('span', { class: 'slot-left' }, left)));
 }
 
 function renderSlots(state) {
-  const earliest = h('li', {}, h('label', { for: 'slot-earliest', class: 'slot slot-earliest' },
-    h('input', { type: 'radio', name: 'pickup_at', id: 'slot-earliest', value: '', checked: true }),
-    h('span', { class: 'slot-time' }, 'Earliest available'),
-    h('span', { class: 'slot-left' }, 'the next free time')));
+  const earliest = h('li', {}, choice(h('input', { type: 'radio', name: 'pickup_at', id: 'slot-earliest', value: '', checked: true }),
+    'slot slot-earliest', h('span', { class: 'slot-time' }, 'Earliest available'), ' ', h('span', { class: 'slot-left' }, 'the next free time')));
   replace(byId('pickup-slots'), earliest, slots.map(slotOption));
   let note = state;
   if (!note && slots.length === 0) note = 'No pickup times on this day: the branch is closed, or it is too late to order for it.';

@@ -3,7 +3,7 @@
 // button taking it off sale or back on, and a form adding a new one. A 422
 // marks the input to blame.
 import { createProduct, listProducts, updateProduct } from './staff-api.js';
-import { byId, h, replace, srOnly } from '/js/dom.js';
+import { append, byId, choice, h, replace, srOnly } from '/js/dom.js';
 import { ALLERGENS, DIETARY } from '/js/diet.js';
 import { money } from '/js/format.js';
 import { expired, startPage } from './session.js';
@@ -35,9 +35,39 @@ function tagBoxes(key, kind, names, of) {
     h('legend', {}, legend, of ? srOnly(` (${of})`) : null),
     h('ul', { class: 'chips' }, names.map((t) => {
       const id = `${key}-${kind}-${t}`;
-      return h('li', {}, h('label', { class: 'check-chip', for: id },
-        h('input', { type: 'checkbox', id, name: kind, value: t }), h('span', {}, t)));
+      return h('li', {}, choice(h('input', { type: 'checkbox', id, name: kind, value: t }), 'check-chip', t));
     })));
+}
+
+// "Contains gluten, milk · vegan" of a product.
+function tagsText(p) {
+  const contains = p.allergens?.length ? `Contains ${p.allergens.join(', ')}` : 'No listed allergens';
+  return p.dietary?.length ? `${contains} · ${p.dietary.join(', ')}` : contains;
+}
+
+// The row's tags: a line saying them, and the checkboxes to change them,
+// made when first asked for (a list of hundreds of products stays light).
+function tagsArea(row, key, p) {
+  const area = h('div', { class: 'row-tags' });
+  if (!Array.isArray(p.allergens) && !Array.isArray(p.dietary)) return area;
+  const edit = h('button', { class: 'link-button edit-tags', type: 'button', 'aria-expanded': 'false' },
+    'Edit allergens and diet', srOnly(` of ${p.name}`));
+  edit.addEventListener('click', () => {
+    const open = edit.getAttribute('aria-expanded') !== 'true';
+    edit.setAttribute('aria-expanded', String(open));
+    let boxes = area.querySelector('.tag-editor');
+    if (!boxes) {
+      const cur = products.get(Number(row.dataset.productId));
+      boxes = h('div', { class: 'tag-editor' },
+        tagBoxes(key, 'allergens', ALLERGENS, cur.name), tagBoxes(key, 'dietary', DIETARY, cur.name));
+      area.append(boxes);
+      setTicked(boxes, 'allergens', cur.allergens);
+      setTicked(boxes, 'dietary', cur.dietary);
+    }
+    boxes.hidden = !open;
+    if (open) boxes.querySelector('input')?.focus();
+  });
+  return append(area, h('p', { class: 'tags-line' }, h('span', { class: 'tags-text' }), ' ', edit));
 }
 
 // The ticked tags of one kind inside container, in the API's order.
@@ -61,7 +91,6 @@ function productRow(p) {
     field(`${key}-stock`, 'Stock', p.name, h('input', {
       id: `${key}-stock`, name: 'stock', type: 'number', inputmode: 'numeric', min: 0, max: 1000000, step: 1, 'aria-describedby': `${key}-msg`,
     })),
-    h('div', { class: 'row-tags' }, tagBoxes(key, 'allergens', ALLERGENS, p.name), tagBoxes(key, 'dietary', DIETARY, p.name)),
     h('div', { class: 'row-buttons' },
       h('button', { class: 'button save', type: 'submit' }, 'Save', srOnly(` ${p.name}`)),
       h('button', { class: 'button button-secondary toggle', type: 'button', name: 'active' })));
@@ -73,6 +102,7 @@ function productRow(p) {
     p.description ? h('p', { class: 'muted item-description' }, p.description) : null,
     form,
     h('p', { id: `${key}-msg`, class: 'form-message', role: 'status' }));
+  form.querySelector('.row-buttons').before(tagsArea(row, key, p));
   form.addEventListener('submit', (e) => { e.preventDefault(); save(row); });
   form.querySelector('.toggle').addEventListener('click', () => toggle(row));
   return row;
@@ -86,6 +116,8 @@ function fillRow(row, p) {
   row.querySelector('[name=stock]').value = String(p.stock);
   setTicked(row, 'allergens', p.allergens);
   setTicked(row, 'dietary', p.dietary);
+  const line = row.querySelector('.tags-text');
+  if (line) replace(line, tagsText(p));
   row.classList.toggle('is-inactive', !p.active);
   const state = row.querySelector('.state');
   state.className = `badge state ${p.active ? 'status-completed' : 'status-cancelled'}`;
@@ -130,14 +162,15 @@ function save(row) {
   const changes = {};
   if (price !== Number(p.price)) changes.price = price;
   if (stock !== Number(p.stock)) changes.stock = stock;
+  // The tags only when their checkboxes were opened.
   for (const kind of ['allergens', 'dietary']) {
-    if (Array.isArray(p[kind]) && !sameTags(ticked(row, kind), p[kind])) changes[kind] = ticked(row, kind);
+    if (row.querySelector('.tag-editor') && !sameTags(ticked(row, kind), p[kind])) changes[kind] = ticked(row, kind);
   }
   if (Object.keys(changes).length === 0) {
     say(msg, 'Nothing to save: nothing was changed.');
     return;
   }
-  send(row, changes, (q) => `Saved: ${q.name} now ${money(q.price)}, ${q.stock} in stock.`);
+  send(row, changes, (q) => `Saved: ${q.name} now ${money(q.price)}, ${q.stock} in stock${changes.allergens || changes.dietary ? `; ${tagsText(q)}` : ''}.`);
 }
 
 function toggle(row) {
