@@ -122,6 +122,17 @@ async function main() {
     await until(async () => (await page.locator(`li.pickup-order[data-status="collected"]`).count()) === 1, 5000, 'one collected');
   }, { page: staff });
 
+  await test('an order opened on the orders page says where and when, and can be marked collected there', async (page) => {
+    const id = orders[1].order_id;
+    await page.goto(`/staff/orders.html?id=${id}`);
+    const row = page.locator(`li.order-item[data-order-id="${id}"]`);
+    await textMatches(row.locator('.pickup-line'), new RegExp(`Collect at Bakehouse ${RUN}, ${RUN} Oven Row · `), 10000, 'where and when');
+    await row.getByRole('button', { name: `Mark collected order #${id}` }).click();
+    await textMatches(row.locator('.form-message'), /is collected/, 10000, 'said collected');
+    same(statusOf(id), 'collected', 'collected in the database');
+    same(await row.getByRole('button', { name: /Refund/ }).count(), 0, 'a collected order cannot be refunded here');
+  }, { page: staff });
+
   await staff.context().close();
 }
 
