@@ -109,7 +109,10 @@ static cJSON *order_row_json(const struct backoffice_order *o)
 	    cJSON_AddStringToObject(it, "customer_name", o->customer_name) &&
 	    cJSON_AddStringToObject(it, "customer_email", o->customer_email) &&
 	    cJSON_AddStringToObject(it, "created_at", o->created_at) &&
-	    cJSON_AddStringToObject(it, "updated_at", o->updated_at))
+	    cJSON_AddStringToObject(it, "updated_at", o->updated_at) &&
+	    cJSON_AddNumberToObject(it, "branch_id", (double)o->branch_id) &&
+	    (o->pickup_at ? cJSON_AddStringToObject(it, "pickup_at", o->pickup_at)
+			  : cJSON_AddNullToObject(it, "pickup_at")))
 		return it;
 	cJSON_Delete(it);
 	return NULL;
@@ -130,6 +133,7 @@ void api_staff_orders_list(struct app *app, const struct request *req, struct re
 	(void)args;
 	if (order_filter(req, res, &f, status, from, to, email) < 0)
 		return;
+	f.tz = app->cfg->tz;
 	if (backoffice_orders(app->db, &f, &page) < 0) {
 		api_unavailable(res, "postgres");
 		return;

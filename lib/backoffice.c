@@ -106,14 +106,14 @@ static struct db_stmt staff_refund_stmt = {
 static struct db_stmt orders_page = {
 	"bo_orders_page",
 	"SELECT id, status, total_cents, customer_name, customer_email, "
-	TS("created_at") ", " TS("updated_at") " FROM orders"
+	TS("created_at") ", " TS("updated_at") ", branch_id, bakery_iso(pickup_at, $7) FROM orders"
 	" WHERE ($1::text IS NULL OR status = $1)"
 	" AND ($2::date IS NULL OR created_at >= $2::date::timestamp AT TIME ZONE 'UTC')"
 	" AND ($3::date IS NULL OR created_at < ($3::date + 1)::timestamp AT TIME ZONE 'UTC')"
 	" AND ($4::text IS NULL OR strpos(lower(customer_email), lower($4)) > 0)"
 	" AND ($5::bigint = 0 OR id < $5::bigint)"
 	" ORDER BY id DESC LIMIT $6",
-	6, 1, 0
+	7, 1, 0
 };
 
 #define RANGE_FROM "coalesce($1::date, (now() AT TIME ZONE 'UTC')::date - 6)"
@@ -316,7 +316,7 @@ enum order_move_result backoffice_order_refund(struct db *db, const struct staff
 int backoffice_orders(struct db *db, const struct backoffice_filter *f, struct backoffice_page *out)
 {
 	char after[24], limit[12];
-	const char *params[] = { f->status, f->from, f->to, f->email, after, limit };
+	const char *params[] = { f->status, f->from, f->to, f->email, after, limit, f->tz };
 	PGresult *res;
 
 	memset(out, 0, sizeof(*out));
@@ -342,6 +342,8 @@ int backoffice_orders(struct db *db, const struct backoffice_filter *f, struct b
 		o->customer_email = PQgetvalue(res, i, 4);
 		o->created_at = PQgetvalue(res, i, 5);
 		o->updated_at = PQgetvalue(res, i, 6);
+		o->branch_id = ll_at(res, i, 7);
+		o->pickup_at = PQgetisnull(res, i, 8) ? NULL : PQgetvalue(res, i, 8);
 	}
 	return 0;
 }

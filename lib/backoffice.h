@@ -67,6 +67,7 @@ struct backoffice_filter {
 	const char *email; /* a part of the address, any case */
 	long long after;   /* keyset cursor: ids below this one; 0 = newest */
 	int limit;
+	const char *tz;    /* pickup times are shown in this zone */
 };
 
 struct backoffice_order {
@@ -77,6 +78,8 @@ struct backoffice_order {
 	const char *customer_email;
 	const char *created_at;
 	const char *updated_at;
+	long long branch_id;
+	const char *pickup_at; /* NULL when none */
 };
 
 /* Strings point into storage the page owns: release with
