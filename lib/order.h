@@ -172,6 +172,16 @@ struct order_backlog {
  * check's PostgreSQL ping. 0, or -1 when the database does not answer. */
 int order_backlog(struct db *db, struct order_backlog *out);
 
+/* Orders per status, and how long the oldest in each has existed. */
+struct order_census {
+	long long count[ORDER_STATUS_COUNT];
+	long long oldest_s[ORDER_STATUS_COUNT]; /* whole seconds; 0 when none */
+};
+
+/* Fills out in one statement (metrics). 0, or -1 when the database does
+ * not answer. */
+int order_census(struct db *db, struct order_census *out);
+
 /* 1 when a and b are equal, compared in constant time. */
 int order_token_equal(const char *a, const char *b);
 
