@@ -1,0 +1,43 @@
+#!/usr/bin/env perl
+# docs/api.md and the route table (cgi-bin/router.c) name the same routes
+# (issue 13.9): every row of the table is documented, and every route the
+# reference names exists. The table is read generically, every
+# { "METHOD", "/pattern", handler, flags } row of the routes[] array,
+# however many there are; the reference's routes are every `METHOD /path`
+# in backquotes, a query string or [optional part] cut off.
+use strict;
+use warnings;
+use FindBin;
+use Test::More;
+
+my $repo = "$FindBin::Bin/..";
+
+sub slurp {
+	my ($path) = @_;
+	open my $fh, '<', $path or die "$path: $!";
+	local $/;
+	return <$fh>;
+}
+
+my $router = slurp("$repo/cgi-bin/router.c");
+my ($table) = $router =~ /\bstruct route routes\[\]\s*=\s*\{(.*?)\n\};/s;
+ok(defined $table, 'cgi-bin/router.c has the routes[] table');
+$table //= '';
+$table =~ s{/\*.*?\*/}{}gs; # comments may quote routes
+my %routes;
+$routes{"$1 $2"} = 1 while $table =~ /\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,/g;
+cmp_ok(scalar(keys %routes), '>=', 20, scalar(keys %routes) . ' rows read from the table');
+
+my $doc = slurp("$repo/docs/api.md");
+my %documented;
+$documented{"$1 $2"} = 1 while $doc =~ m{`(GET|HEAD|POST|PUT|PATCH|DELETE) (/[^`\s?\[]*)}g;
+cmp_ok(scalar(keys %documented), '>=', 20, scalar(keys %documented) . ' routes named in docs/api.md');
+
+my @undocumented = grep { !$documented{$_} } sort keys %routes;
+is_deeply(\@undocumented, [], 'every route of the table is documented in docs/api.md')
+	or diag "undocumented: @undocumented";
+my @unknown = grep { !$routes{$_} } sort keys %documented;
+is_deeply(\@unknown, [], 'every route docs/api.md names is in the table')
+	or diag "not in cgi-bin/router.c: @unknown";
+
+done_testing;
