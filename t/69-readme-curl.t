@@ -1,5 +1,6 @@
 #!/usr/bin/env perl
-# The README's curl examples work as written (issue 13.6): the blocks the
+# The README's curl examples work as written (issue 13.6), and there is one
+# for every route of the table: the blocks the
 # README marks `<!-- t/69 runs this block -->` run, in order, in one bash,
 # against the test stack: localhost:8080 becomes the stack's address and
 # build/ the binaries' directory, nothing else changes. Then what they
@@ -18,6 +19,32 @@ open my $fh, '<', "$repo/README.md" or die "README.md: $!";
 my $readme = do { local $/; <$fh> };
 my @blocks = $readme =~ /^<!-- t\/69 runs this block -->\n```sh\n(.*?)^```$/msg;
 is(scalar @blocks, 2, 'README.md marks two blocks: the API and the staff endpoints');
+
+# Every route of the table (cgi-bin/router.c, read as t/13 reads it) has
+# an example: a curl whose method (-X, else POST with -d, else GET) and
+# path (a $VARIABLE or a number standing for {id}) match the row.
+{
+	open my $rf, '<', "$repo/cgi-bin/router.c" or die "router.c: $!";
+	my $router = do { local $/; <$rf> };
+	my ($table) = $router =~ /\bstruct route routes\[\]\s*=\s*\{(.*?)\n\};/s;
+	($table //= '') =~ s{/\*.*?\*/}{}gs;
+	my @rows;
+	push @rows, [$1, $2] while $table =~ /\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,/g;
+	(my $joined = join "\n", @blocks) =~ s/\\\n\s*/ /g;
+	my @calls;
+	for my $line (split /\n/, $joined) {
+		next unless $line =~ /\bcurl\b(.*)/;
+		my $args = $1;
+		my ($url) = $args =~ m{localhost:8080(/[^\s'"?)]*)} or next;
+		my $method = $args =~ /-X\s+([A-Z]+)/ ? $1 : $args =~ /\s-d\s/ ? 'POST' : 'GET';
+		$url =~ s{/(?:\$\w+|\d+)(?=/|$)}{/{id}}g;
+		push @calls, "$method $url";
+	}
+	my @missing = grep { my $r = "$_->[0] $_->[1]"; !grep { $_ eq $r } @calls } @rows;
+	cmp_ok(scalar @rows, '>=', 20, scalar(@rows) . ' routes in the table');
+	is_deeply([ map { "$_->[0] $_->[1]" } @missing ], [], 'the README has a curl example of every route')
+		or diag "no example: @{[ map { \"$_->[0] $_->[1]\" } @missing ]}";
+}
 
 my ($hostport) = base_url() =~ m{^https?://([^/]+)};
 my $script = join "\n", @blocks;
