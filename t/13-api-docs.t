@@ -8,7 +8,9 @@
 use strict;
 use warnings;
 use FindBin;
+use lib "$FindBin::Bin/lib";
 use Test::More;
+use RouteTable;
 
 my $repo = "$FindBin::Bin/..";
 
@@ -19,14 +21,8 @@ sub slurp {
 	return <$fh>;
 }
 
-my $router = slurp("$repo/cgi-bin/router.c");
-my ($table) = $router =~ /\bstruct route routes\[\]\s*=\s*\{(.*?)\n\};/s;
-ok(defined $table, 'cgi-bin/router.c has the routes[] table');
-$table //= '';
-$table =~ s{/\*.*?\*/}{}gs; # comments may quote routes
-my %routes;
-$routes{"$1 $2"} = 1 while $table =~ /\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,/g;
-cmp_ok(scalar(keys %routes), '>=', 20, scalar(keys %routes) . ' rows read from the table');
+my %routes = map { ("$_->[0] $_->[1]" => 1) } route_table($repo);
+cmp_ok(scalar(keys %routes), '>=', 20, scalar(keys %routes) . ' rows read from the routes[] table of cgi-bin/router.c');
 
 my $doc = slurp("$repo/docs/api.md");
 my %documented;

@@ -13,6 +13,7 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use File::Temp qw(tempdir);
 use BakeryTest;
+use RouteTable;
 
 my $repo = "$FindBin::Bin/..";
 open my $fh, '<', "$repo/README.md" or die "README.md: $!";
@@ -20,16 +21,11 @@ my $readme = do { local $/; <$fh> };
 my @blocks = $readme =~ /^<!-- t\/69 runs this block -->\n```sh\n(.*?)^```$/msg;
 is(scalar @blocks, 2, 'README.md marks two blocks: the API and the staff endpoints');
 
-# Every route of the table (cgi-bin/router.c, read as t/13 reads it) has
+# Every route of the table (cgi-bin/router.c, t/lib/RouteTable.pm) has
 # an example: a curl whose method (-X, else POST with -d, else GET) and
 # path (a $VARIABLE or a number standing for {id}) match the row.
 {
-	open my $rf, '<', "$repo/cgi-bin/router.c" or die "router.c: $!";
-	my $router = do { local $/; <$rf> };
-	my ($table) = $router =~ /\bstruct route routes\[\]\s*=\s*\{(.*?)\n\};/s;
-	($table //= '') =~ s{/\*.*?\*/}{}gs;
-	my @rows;
-	push @rows, [$1, $2] while $table =~ /\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,/g;
+	my @rows = route_table($repo);
 	(my $joined = join "\n", @blocks) =~ s/\\\n\s*/ /g;
 	my @calls;
 	for my $line (split /\n/, $joined) {
