@@ -130,8 +130,9 @@ static int pid_gone(int64_t pid)
 	return pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
 }
 
-/* A slot of our own: a free one, else one whose process is gone (its
- * requests move to retired, so the total stays whole). */
+/* A slot of our own: one whose process is gone (its requests move to
+ * retired, so the total stays whole, and the list stays as long as the
+ * pool), else a free one. */
 static struct proc_slot *proc_claim(struct http_shm *h)
 {
 	int64_t self = getpid();
@@ -140,7 +141,7 @@ static struct proc_slot *proc_claim(struct http_shm *h)
 		for (int i = 0; i < PROC_SLOTS; i++) {
 			int64_t old = LOAD(&h->proc[i].pid);
 
-			if (pass == 0 ? old != 0 : !pid_gone(old))
+			if (pass == 0 ? !pid_gone(old) : old != 0)
 				continue;
 			if (!__atomic_compare_exchange_n(&h->proc[i].pid, &old, self, 0,
 							 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))

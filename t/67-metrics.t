@@ -100,6 +100,23 @@ is($per_pid, $total, "the per-process counts add up to the route counters ($tota
 # The first scrape is counted after it answered; nothing else ran meanwhile.
 is($total, $n + 1, 'which are the requests made: the clients\' and one scrape');
 
+# A responder that dies: its successor takes over its slot, and its count
+# moves to pid="retired", so the counts still add up to the total.
+{
+	my ($victim) = map { /pid="(\d+)"/ } grep { $_ =~ $pid_re } sort keys %$after;
+	ok(kill('KILL', $victim), "responder $victim killed");
+	my $m;
+	ok(wait_until(20, sub {
+		http(GET => '/api/health') for 1 .. 8;
+		$m = scrape();
+		!exists $m->{"bakery_responder_requests_total{pid=\"$victim\"}"} &&
+			(grep { $_ =~ $pid_re } keys %$m) == (grep { $_ =~ $pid_re } keys %$after);
+	}), 'its slot is taken over by its successor');
+	is(sum_matching($m, qr/^bakery_responder_requests_total\{/), sum_matching($m, $all_routes),
+		'the per-process counts, retired included, still add up to the route counters');
+	cmp_ok($m->{'bakery_responder_requests_total{pid="retired"}'} // 0, '>', 0, 'the dead one\'s count is retired');
+}
+
 # --- the histogram -------------------------------------------------------
 my %routes = map { /^bakery_http_request_duration_seconds_count\{(.*)\}$/ ? ($1 => 1) : () } keys %$after;
 ok(scalar(keys %routes) >= 2, 'histograms for the routes used');
