@@ -63,8 +63,13 @@ struct worker_slot {
 	int64_t in_flight;
 };
 
+/* The file's layout must not change with the code: a fixed number of
+ * status counters, whatever statuses come. */
+#define WORKER_STATUSES 16
+_Static_assert(ORDER_STATUS_COUNT <= WORKER_STATUSES, "raise WORKER_STATUSES and the file's version");
+
 struct worker_shm {
-	uint64_t moved[ORDER_STATUS_COUNT];
+	uint64_t moved[WORKER_STATUSES];
 	struct worker_slot slot[WORKER_SLOTS];
 };
 
