@@ -11,38 +11,23 @@
 #include "product.h"
 #include "staff_input.h"
 
-static cJSON *product_json(const struct product *p)
-{
-	cJSON *it = cJSON_CreateObject();
-
-	if (it && cJSON_AddNumberToObject(it, "id", (double)p->id) &&
-	    cJSON_AddStringToObject(it, "name", p->name) &&
-	    cJSON_AddStringToObject(it, "description", p->description) &&
-	    cJSON_AddStringToObject(it, "category", p->category) &&
-	    json_add_money(it, "price", p->price_cents) &&
-	    cJSON_AddNumberToObject(it, "stock", (double)p->stock) &&
-	    cJSON_AddBoolToObject(it, "active", p->active))
-		return it;
-	cJSON_Delete(it);
-	return NULL;
-}
-
 /* GET /api/staff/products: 200 every product with "active"; 401; 503. */
 void api_staff_products_list(struct app *app, const struct request *req, struct response *res,
 			     const struct route_args *args)
 {
+	const struct product_filter all = { 1, "", 0, NULL, NULL };
 	struct product_list list;
 	cJSON *root;
 
 	(void)req;
 	(void)args;
-	if (product_list_all(app->db, &list) < 0) {
+	if (product_list(app->db, &all, &list) < 0) {
 		api_unavailable(res, "postgres");
 		return;
 	}
 	root = cJSON_CreateArray();
 	for (size_t i = 0; root && i < list.n; i++) {
-		cJSON *it = product_json(&list.items[i]);
+		cJSON *it = api_product_json(&list.items[i], 1);
 
 		if (it == NULL || !cJSON_AddItemToArray(root, it)) {
 			cJSON_Delete(it);
@@ -58,7 +43,7 @@ void api_staff_products_list(struct app *app, const struct request *req, struct 
 static void send_product(struct app *app, struct response *res, int status, long long id)
 {
 	struct product_list list;
-	enum lookup found = product_get(app->db, id, &list);
+	enum lookup found = product_get(app->db, id, 0, &list);
 
 	cache_listing_invalidate(app->cache);
 	switch (found) {
@@ -72,7 +57,7 @@ static void send_product(struct app *app, struct response *res, int status, long
 	case LOOKUP_FOUND:
 		break;
 	}
-	api_send_json(res, status, product_json(&list.items[0]));
+	api_send_json(res, status, api_product_json(&list.items[0], 1));
 	product_list_release(&list);
 }
 

@@ -21,6 +21,11 @@ struct config {
 	const char *heartbeat_file; /* worker liveness file, "" = none */
 	const char *metrics_dir;    /* shared metrics files, "" = none */
 	int staff_session_s;        /* staff sessions last this long, seconds */
+	const char *tz;             /* the bakery's time zone (IANA name) */
+	int slot_minutes;           /* length of a pickup slot */
+	int slot_capacity;          /* orders per slot unless the branch says */
+	int lead_minutes;           /* earliest slot: this long from now */
+	int book_days;              /* latest slot: on a day this many days ahead */
 	enum log_level log_level;
 };
 

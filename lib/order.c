@@ -1,9 +1,12 @@
 /* order.c - order statements and their mapping to structs.
  *
- * Placement runs in one transaction: the order row (idempotency key unique,
- * ON CONFLICT DO NOTHING so concurrent retries wait for the first and then
- * find its order), the items priced from the products table, the total
- * summed from those items, and the first history event. Every later status
+ * Placement runs in one transaction: the pickup slot booked first (slot.c;
+ * the next free one when none is asked for), then the order row
+ * (idempotency key unique, ON CONFLICT DO NOTHING so concurrent retries
+ * wait for the first and then find its order), the items priced from the
+ * products table, the total summed from those items, and the first
+ * history event. A place in a slot comes back by a trigger (schema 004)
+ * when the order is cancelled, fails or is refunded. Every later status
  * change, the customer's cancel and the worker's steps alike, is the one
  * move statement: the order row and its history event together. */
 #include "order.h"
@@ -27,13 +30,18 @@ static const char *const status_names[ORDER_STATUS_COUNT] = {
 	[ORDER_PENDING] = "pending",     [ORDER_PROCESSING] = "processing",
 	[ORDER_COMPLETED] = "completed", [ORDER_FAILED] = "failed",
 	[ORDER_CANCELLED] = "cancelled", [ORDER_REFUNDED] = "refunded",
+	[ORDER_COLLECTED] = "collected",
 };
 
-/* Products named by an order, for validation before placement. */
+/* Products named by an order with their stock at branch $2 (0 = the
+ * default), for validation before placement. */
 static struct db_stmt products_for_order = {
 	"order_products",
-	"SELECT id, price_cents, stock, active, name FROM products WHERE id = ANY($1::bigint[])",
-	1, 1, 0
+	"SELECT p.id, p.price_cents, coalesce(s.stock, 0), p.active, p.name FROM products p"
+	" LEFT JOIN branch_stock s ON s.product_id = p.id"
+	"  AND s.branch_id = coalesce(nullif($2::bigint, 0), bakery_default_branch())"
+	" WHERE p.id = ANY($1::bigint[])",
+	2, 1, 0
 };
 
 /* The whole placement in one statement, so one round trip and one snapshot:
@@ -46,23 +54,25 @@ static struct db_stmt place_order = {
 	"  FROM unnest($6::bigint[], $7::int[]) AS l(pid, qty)"
 	"  JOIN products p ON p.id = l.pid AND p.active),"
 	" o AS (INSERT INTO orders (customer_name, customer_email, total_cents, access_token,"
-	"  idempotency_key, request_hash)"
-	"  SELECT $1, $2, sum(q.price_cents::bigint * q.qty), $3, $4, $5 FROM q"
+	"  idempotency_key, request_hash, branch_id, pickup_at)"
+	"  SELECT $1, $2, sum(q.price_cents::bigint * q.qty), $3, $4, $5,"
+	"  coalesce(nullif($8::bigint, 0), bakery_default_branch()), $9::timestamptz FROM q"
 	"  HAVING count(*) = cardinality($6::bigint[])"
-	"  ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, total_cents),"
+	"  ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, total_cents, branch_id, pickup_at),"
 	" i AS (INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents, product_name)"
 	"  SELECT o.id, q.id, q.qty, q.price_cents, q.name FROM o, q),"
 	HISTORY_CTE("o.id, NULL, 'pending', 'order placed'", "o")
-	" SELECT id, total_cents FROM o",
-	7, 0, 0
+	" SELECT id, total_cents, branch_id, bakery_iso(pickup_at, $10) FROM o",
+	10, 0, 0
 };
 
 /* The order an idempotency key already names. */
 static struct db_stmt order_by_key = {
 	"order_by_key",
-	"SELECT id, total_cents, status, access_token, request_hash IS NOT DISTINCT FROM $2"
+	"SELECT id, total_cents, status, access_token, request_hash IS NOT DISTINCT FROM $2,"
+	" branch_id, coalesce(bakery_iso(pickup_at, $3), '')"
 	" FROM orders WHERE idempotency_key = $1",
-	2, 1, 0
+	3, 1, 0
 };
 
 static struct db_stmt mark_queued = {
@@ -73,10 +83,11 @@ static struct db_stmt mark_queued = {
 
 static struct db_stmt select_order = {
 	"order_select",
-	"SELECT id, status, total_cents, customer_name, customer_email, access_token,"
-	" failure_reason, " TS("created_at") ", " TS("updated_at")
-	" FROM orders WHERE id = $1",
-	1, 1, 0
+	"SELECT o.id, o.status, o.total_cents, o.customer_name, o.customer_email, o.access_token,"
+	" o.failure_reason, " TS("o.created_at") ", " TS("o.updated_at") ","
+	" b.id, b.name, b.address, bakery_iso(o.pickup_at, $2)"
+	" FROM orders o JOIN branches b ON b.id = o.branch_id WHERE o.id = $1",
+	2, 1, 0
 };
 
 static struct db_stmt select_items = {
@@ -109,6 +120,16 @@ static struct db_stmt select_history = {
 static struct db_stmt move_order[MOVER_COUNT] = {
 	[MOVER_CUSTOMER] = { "order_cancel", MOVE_SQL, 5, 0, 0 },
 	[MOVER_WORKER] = { "w_transition", MOVE_SQL, 5, 0, 0 },
+};
+
+/* A reserved order's quantities back on its branch's stock. */
+static struct db_stmt restock = {
+	"order_restock",
+	"INSERT INTO branch_stock (branch_id, product_id, stock)"
+	" SELECT o.branch_id, i.product_id, i.quantity FROM order_items i"
+	" JOIN orders o ON o.id = i.order_id WHERE i.order_id = $1"
+	" ON CONFLICT (branch_id, product_id) DO UPDATE SET stock = branch_stock.stock + EXCLUDED.stock",
+	1, 0, 0
 };
 
 /* The backlog: pending orders and the age of the oldest, both from the
@@ -178,14 +199,16 @@ static int line_arrays(const struct order_line *lines, int n, char **ids, char *
 	return *ids ? 0 : -1;
 }
 
-int order_products(struct db *db, const struct order_line *lines, int n, struct order_product *out)
+int order_products(struct db *db, long long branch, const struct order_line *lines, int n,
+		   struct order_product *out)
 {
-	char *ids;
-	const char *params[1];
+	char *ids, bbuf[24];
+	const char *params[] = { NULL, bbuf };
 	PGresult *res;
 
 	if (line_arrays(lines, n, &ids, NULL) < 0)
 		return -1;
+	snprintf(bbuf, sizeof(bbuf), "%lld", branch);
 	params[0] = ids;
 	res = db_exec(db, &products_for_order, params, NULL);
 	free(ids);
@@ -208,9 +231,9 @@ int order_products(struct db *db, const struct order_line *lines, int n, struct 
 }
 
 enum lookup order_find_by_key(struct db *db, const char *key, const char *request_hash,
-			      struct order_placed *out)
+			      const char *tz, struct order_placed *out)
 {
-	const char *params[] = { key, request_hash };
+	const char *params[] = { key, request_hash, tz };
 	PGresult *res = db_exec(db, &order_by_key, params, NULL);
 	enum lookup r = LOOKUP_NONE;
 
@@ -223,6 +246,8 @@ enum lookup order_find_by_key(struct db *db, const char *key, const char *reques
 		snprintf(out->token, sizeof(out->token), "%s", PQgetvalue(res, 0, 3));
 		out->replayed = 1;
 		out->hash_mismatch = PQgetvalue(res, 0, 4)[0] != 't';
+		out->branch_id = db_ll(res, 0, 5);
+		snprintf(out->pickup_at, sizeof(out->pickup_at), "%s", PQgetvalue(res, 0, 6));
 		r = order_status_parse(PQgetvalue(res, 0, 2), &out->status) < 0 ? LOOKUP_ERROR
 										  : LOOKUP_FOUND;
 	}
@@ -238,7 +263,7 @@ static enum order_place_result place_lost(struct db *db, const struct order_new 
 {
 	if (req->idempotency_key == NULL)
 		return PLACE_WITHDRAWN;
-	switch (order_find_by_key(db, req->idempotency_key, req->request_hash, out)) {
+	switch (order_find_by_key(db, req->idempotency_key, req->request_hash, req->slots->tz, out)) {
 	case LOOKUP_FOUND:
 		return PLACE_DONE;
 	case LOOKUP_NONE:
@@ -249,17 +274,51 @@ static enum order_place_result place_lost(struct db *db, const struct order_new 
 	return PLACE_ERROR;
 }
 
-enum order_place_result order_place(struct db *db, const struct order_new *req,
+/* In the placement transaction: the slot asked for, or the next free
+ * one (none when every one is taken), into out->pickup_at. */
+static enum order_place_result book(struct db *db, const struct order_new *req,
 				    struct order_placed *out)
 {
+	enum slot_booking b;
+
+	if (req->pickup_at) {
+		snprintf(out->pickup_at, sizeof(out->pickup_at), "%s", req->pickup_at);
+		b = slot_book(db, req->slots, req->branch_id, req->pickup_at);
+	} else {
+		b = slot_book_next(db, req->slots, req->branch_id, out->pickup_at);
+	}
+	switch (b) {
+	case SLOT_BOOKED:
+		return PLACE_DONE;
+	case SLOT_NONE_FREE:
+		out->pickup_at[0] = '\0'; /* placed without a slot */
+		return PLACE_DONE;
+	case SLOT_FULL:
+		return PLACE_SLOT_FULL;
+	case SLOT_UNAVAILABLE:
+		return PLACE_SLOT_UNAVAILABLE;
+	case SLOT_ERROR:
+		break;
+	}
+	return PLACE_ERROR;
+}
+
+/* In the placement transaction: the order itself. PLACE_DONE with out's
+ * id and total, PLACE_WITHDRAWN when no row came back, PLACE_ERROR. */
+static enum order_place_result insert(struct db *db, const struct order_new *req,
+				      struct order_placed *out)
+{
+	char branch[24];
 	const char *params[] = { req->customer_name, req->customer_email, req->token,
-				 req->idempotency_key, req->request_hash, NULL, NULL };
+				 req->idempotency_key, req->request_hash, NULL, NULL, branch,
+				 out->pickup_at[0] ? out->pickup_at : NULL, req->slots->tz };
 	char *ids, *qtys;
 	PGresult *res;
+	enum order_place_result r = PLACE_WITHDRAWN;
 
-	memset(out, 0, sizeof(*out));
 	if (line_arrays(req->lines, req->nlines, &ids, &qtys) < 0)
 		return PLACE_ERROR;
+	snprintf(branch, sizeof(branch), "%lld", req->branch_id);
 	params[5] = ids;
 	params[6] = qtys;
 	res = db_exec(db, &place_order, params, NULL);
@@ -267,15 +326,36 @@ enum order_place_result order_place(struct db *db, const struct order_new *req,
 	free(qtys);
 	if (res == NULL)
 		return PLACE_ERROR;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		return place_lost(db, req, out);
+	if (PQntuples(res) == 1) {
+		out->id = db_ll(res, 0, 0);
+		out->total_cents = db_ll(res, 0, 1);
+		out->branch_id = db_ll(res, 0, 2);
+		snprintf(out->pickup_at, sizeof(out->pickup_at), "%s", PQgetvalue(res, 0, 3));
+		r = PLACE_DONE;
 	}
-	out->id = db_ll(res, 0, 0);
-	out->total_cents = db_ll(res, 0, 1);
+	PQclear(res);
+	return r;
+}
+
+enum order_place_result order_place(struct db *db, const struct order_new *req,
+				    struct order_placed *out)
+{
+	enum order_place_result r;
+
+	memset(out, 0, sizeof(*out));
+	if (db_begin(db) < 0)
+		return PLACE_ERROR;
+	r = book(db, req, out);
+	if (r == PLACE_DONE)
+		r = insert(db, req, out);
+	if (r != PLACE_DONE || db_commit(db) < 0) {
+		db_rollback(db);
+		if (r == PLACE_WITHDRAWN) /* no order: the key's, or a product gone */
+			return place_lost(db, req, out);
+		return r == PLACE_DONE ? PLACE_ERROR : r;
+	}
 	out->status = ORDER_PENDING;
 	snprintf(out->token, sizeof(out->token), "%s", req->token);
-	PQclear(res);
 	return PLACE_DONE;
 }
 
@@ -304,6 +384,10 @@ static int map_order(struct order *o, PGresult *head, PGresult *items, PGresult 
 	o->failure_reason = opt_str(head, 0, 6);
 	o->created_at = PQgetvalue(head, 0, 7);
 	o->updated_at = PQgetvalue(head, 0, 8);
+	o->branch_id = db_ll(head, 0, 9);
+	o->branch_name = PQgetvalue(head, 0, 10);
+	o->branch_address = PQgetvalue(head, 0, 11);
+	o->pickup_at = opt_str(head, 0, 12);
 	o->nitems = PQntuples(items);
 	o->nhistory = PQntuples(hist);
 	o->items = calloc((size_t)o->nitems + 1, sizeof(*o->items));
@@ -326,12 +410,15 @@ static int map_order(struct order *o, PGresult *head, PGresult *items, PGresult 
 	return 0;
 }
 
-enum lookup order_get(struct db *db, long long id, struct order *o)
+enum lookup order_get(struct db *db, long long id, const char *tz, struct order *o)
 {
+	char idbuf[24];
+	const char *params[] = { idbuf, tz };
 	PGresult *head, *items = NULL, *hist = NULL;
 
 	memset(o, 0, sizeof(*o));
-	head = db_exec_id(db, &select_order, id, NULL);
+	snprintf(idbuf, sizeof(idbuf), "%lld", id);
+	head = db_exec(db, &select_order, params, NULL);
 	if (head == NULL)
 		return LOOKUP_ERROR;
 	if (PQntuples(head) != 1) {
@@ -392,6 +479,16 @@ enum order_move_result order_cancel(struct db *db, long long id, const char *rea
 				      MOVER_CUSTOMER };
 
 	return order_move(db, &m, now, NULL);
+}
+
+int order_restock(struct db *db, long long id, char sqlstate[6])
+{
+	PGresult *res = db_exec_id(db, &restock, id, sqlstate);
+
+	if (res == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
 }
 
 int order_backlog(struct db *db, struct order_backlog *out)

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "order_input.h"
+#include "tags.h"
 #include "tap.h"
 
 static int parse(const char *body, struct order_input *in, struct input_error *err)
@@ -65,9 +66,46 @@ static void test_text(void)
 	ok(!email_plausible("a@example.c"), "one-letter TLD");
 }
 
+/* pickup_at (SPEC §10) and the allergen and dietary names. */
+static void test_pickup(void)
+{
+	struct order_input in;
+	struct input_error err;
+	char lit[TAGS_LITERAL_MAX];
+	unsigned set = 0;
+
+	ok(order_instant_valid("2026-12-03T09:00:00+00:00"), "slot start with offset");
+	ok(order_instant_valid("2026-12-03T09:00Z"), "Z, seconds left out");
+	ok(order_instant_valid("2028-02-29T23:30:00-05:00"), "a leap day, a negative offset");
+	ok(!order_instant_valid("2026-12-03T09:00:00"), "no offset refused");
+	ok(!order_instant_valid("2027-02-29T09:00:00Z"), "no 29 February in 2027");
+	ok(!order_instant_valid("2026-12-03 09:00:00Z"), "a space for T refused");
+	ok(!order_instant_valid("2026-12-03T24:00:00Z"), "hour 24 refused");
+	ok(!order_instant_valid("2026-12-03T09:00:00+0100"), "offset without colon refused");
+	ok(!order_instant_valid("+2026-12-03T09:00:00Z"), "a sign before the year refused");
+	ok(parse(GOOD_HEAD "[{\"product_id\":1,\"quantity\":1}],\"branch_id\":2,"
+		 "\"pickup_at\":\"2026-12-03T09:00:00+00:00\"}", &in, &err) == 0 &&
+	   in.branch_id == 2 && strcmp(in.pickup_at, "2026-12-03T09:00:00+00:00") == 0,
+	   "branch_id and pickup_at read");
+	expect_error(GOOD_HEAD "[{\"product_id\":1,\"quantity\":1}],\"pickup_at\":\"soon\"}", 400,
+		     "invalid_type", "pickup_at");
+	expect_error(GOOD_HEAD "[{\"product_id\":1,\"quantity\":1}],\"branch_id\":\"2\"}", 400,
+		     "invalid_type", "branch_id");
+	expect_error(GOOD_HEAD "[{\"product_id\":1,\"quantity\":1}],\"branch_id\":0}", 422,
+		     "unknown_branch", "branch_id");
+	ok(tags_parse_list(TAGS_ALLERGENS, "soy,gluten,,nuts", &set) == 0, "allergen list parses");
+	tags_literal(TAGS_ALLERGENS, set, lit);
+	is_str(lit, "{gluten,nuts,soy}", "as an array literal in the table's order");
+	ok(tags_parse_list(TAGS_DIETARY, "vegan,keto", &set) < 0, "unknown tag refused");
+	set = 0;
+	tags_literal(TAGS_DIETARY, set, lit);
+	is_str(lit, "{}", "empty set");
+}
+
 int main(void)
 {
 	test_good();
+	test_pickup();
 	test_text();
 	expect_error("", 400, "malformed_json", "");
 	expect_error("{", 400, "malformed_json", "");
