@@ -64,7 +64,7 @@ shows(qr/"checks":\{"postgres":"ok"/, 'GET /api/health');
 shows(qr/\[\{"id":\d+,"name":"[^"]+","description"/, 'GET /api/products');
 shows(qr/"category":"bread"/, 'GET /api/products?category=bread');
 shows(qr/\}\]\{"id":1,"name"/, 'GET /api/products/1');
-shows(qr/\{"order_id":\d+,"status":"\w+","total_amount":10\.95,"token":"[0-9a-f]+"\}/,
+shows(qr/\{"order_id":\d+,"status":"\w+","total_amount":10\.95,"token":"[0-9a-f]+"/,
 	'POST /api/orders, with the total from the database');
 shows(qr/"customer_name":"John Smith"/, 'GET /api/orders/{id} with the token shows the customer');
 shows(qr/"code":"invalid_state"|"status":"cancelled"/, 'POST /api/orders/{id}/cancel answers (cancelled, or 409 once taken)');
@@ -79,11 +79,16 @@ shows(qr/\{"orders":\[/, 'GET /api/staff/orders');
 shows(qr/"history":\[/, 'GET /api/staff/orders/{id}');
 shows(qr/"code":"invalid_state"|"status":"cancelled"/, 'POST /api/staff/orders/{id}/cancel answers');
 shows(qr/"status":"refunded"/, 'POST /api/staff/orders/{id}/refund: the seed order refunded');
+shows(qr/"pickup_at":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[-+]\d\d:\d\d"/, 'POST /api/orders for a pickup slot from GET /api/pickup-slots');
+shows(qr/\[\{"start":"[^"]+","end":"[^"]+","remaining":\d+/, 'GET /api/pickup-slots');
+shows(qr/"status":"collected"/, 'POST /api/staff/orders/{id}/collect');
+shows(qr/"name":"Station Kiosk"/, 'POST /api/staff/branches');
+shows(qr/\{"branch_id":\d+,"product_id":3,"stock":24\}/, 'PUT /api/staff/branches/{id}/stock/{id}');
 shows(qr/\{"days":\[\{"date":"\d{4}-\d\d-\d\d"/, 'GET /api/staff/summary');
 shows(qr/\{"entries":\[/, 'GET /api/staff/audit');
 shows(qr/HTTP\/1\.1 204/, 'POST /api/staff/logout: 204');
 for my $code (qw(not_found method_not_allowed unauthorized malformed_json invalid_type missing_field
-	unsupported_media_type cross_site forbidden invalid_value)) {
+	unsupported_media_type cross_site forbidden invalid_value slot_full slot_unavailable)) {
 	unlike($output, qr/"code":"$code"/, "no $code answer");
 }
 unlike($output, qr/command not found|curl: \(\d+\)|syntax error/, 'no shell or curl error');
