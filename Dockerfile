@@ -25,7 +25,8 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends libfcgi0ldbl libpq5 librabbitmq4 \
       libcjson1 libhiredis0.14 \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --no-create-home --shell /usr/sbin/nologin bakery
+ && useradd --system --no-create-home --shell /usr/sbin/nologin bakery \
+ && install -d -o bakery -g bakery /var/lib/bakery/metrics
 COPY --from=build /out/usr/bin/bakery-api /out/usr/bin/bakery-worker /usr/bin/
 COPY docker/app-env.sh /usr/lib/bakery/app-env.sh
 

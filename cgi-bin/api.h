@@ -25,7 +25,7 @@ void app_release(struct app *app);
 /* Handlers, one file per API area; the comment above each definition lists
  * the statuses it produces (the dispatcher's own are in router.h). */
 route_handler api_products_list, api_products_get;
-route_handler api_health;
+route_handler api_health, api_metrics;
 route_handler api_orders_create, api_orders_get, api_orders_cancel;
 route_handler api_order_seed_create, api_order_seed_get;
 route_handler api_staff_login, api_staff_logout, api_staff_me, api_staff_audit;

@@ -16,6 +16,7 @@
 #include "hash.h"
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 #include "order_input.h"
 #include "product.h"
 #include "tags.h"
@@ -238,6 +239,7 @@ void api_products_list(struct app *app, const struct request *req, struct respon
 	if (body == NULL)
 		return;
 	etag_of(body, len, etag);
+	metrics_cache(hit);
 	response_header(res, "X-Cache", hit ? "HIT" : "MISS");
 	response_header(res, "ETag", etag);
 	response_header(res, "Cache-Control", "no-cache");

@@ -210,6 +210,14 @@ void response_json(struct response *res, int status, char *body, size_t len)
 	res->body = body;
 	res->body_len = len;
 	res->body_static = 0;
+	res->content_type = NULL;
+}
+
+void response_text(struct response *res, int status, const char *content_type,
+		   char *body, size_t len)
+{
+	response_json(res, status, body, len);
+	res->content_type = content_type;
 }
 
 void response_error(struct response *res, int status, const char *code,
@@ -227,6 +235,7 @@ void response_error(struct response *res, int status, const char *code,
 	if (text == NULL) {
 		response_release(res);
 		res->status = 500;
+		res->content_type = NULL;
 		res->body = fallback;
 		res->body_len = sizeof(fallback) - 1;
 		res->body_static = 1;
@@ -265,9 +274,10 @@ int response_send(struct response *res, const struct request *req)
 
 	n = snprintf(head, sizeof(head),
 		     "Status: %d %s\r\n"
-		     "Content-Type: application/json; charset=utf-8\r\n"
+		     "Content-Type: %s\r\n"
 		     "%s%.*s",
 		     res->status, status_text(res->status),
+		     res->content_type ? res->content_type : "application/json; charset=utf-8",
 		     strstr(res->headers, "Cache-Control:") ? "" : "Cache-Control: no-store\r\n",
 		     (int)res->headers_len, res->headers);
 	if (n < 0 || (size_t)n >= sizeof(head))

@@ -28,6 +28,7 @@ struct response {
 	char *body;         /* owned unless body_static */
 	size_t body_len;
 	int body_static;
+	const char *content_type; /* static; NULL: application/json */
 };
 
 /* Fills req from the request's parameters and reads its body (at most
@@ -50,6 +51,10 @@ int response_header(struct response *res, const char *name, const char *value);
 
 /* Takes ownership of body (malloc'd). */
 void response_json(struct response *res, int status, char *body, size_t len);
+
+/* The same with another Content-Type (a static string). */
+void response_text(struct response *res, int status, const char *content_type,
+		   char *body, size_t len);
 
 /* Error body {"error","code"[,"field"]} with the given status (SPEC §6). */
 void response_error(struct response *res, int status, const char *code,

@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "cmd_staff.h"
 #include "log.h"
+#include "metrics.h"
 #include "prefork.h"
 #include "router.h"
 
@@ -78,6 +79,7 @@ static int serve(const struct config *cfg, int listen_fd)
 	signal(SIGPIPE, SIG_IGN);
 	if (app_init(&app, cfg) < 0 || FCGX_Init() != 0)
 		return 1;
+	metrics_open(cfg->metrics_dir, router_layout(), 1);
 	FCGX_InitRequest(&fcgi, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
 	sigprocmask(SIG_BLOCK, &block, NULL);
 	while (!stop_requested) {
@@ -107,6 +109,7 @@ static int serve_cgi(const struct config *cfg)
 
 	if (app_init(&app, cfg) < 0)
 		return 1;
+	metrics_open(cfg->metrics_dir, router_layout(), 0);
 	handle(&app, NULL, environ);
 	app_release(&app);
 	return 0;
@@ -159,6 +162,8 @@ static int run_pool(const struct config *cfg, const char *listen, int nprocs, ch
 
 	if (r.fd < 0)
 		return 1;
+	/* Before the fork: every child counts into the same pages. */
+	metrics_share();
 	log_info("responder pool listening on %s", listen);
 	prefork_run(&spec);
 	if (strchr(listen, '/'))

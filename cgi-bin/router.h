@@ -53,8 +53,16 @@ struct route {
  * checks fail, otherwise whatever the row's handler answers. */
 void router_dispatch(struct app *app, const struct request *req, struct response *res);
 
-/* The same over a given table of n rows (the unit tests drive their own). */
-void router_dispatch_table(const struct route *table, size_t n, struct app *app,
-			   const struct request *req, struct response *res);
+/* The same over a given table of n rows (the unit tests drive their own).
+ * Returns the index of the row that took the request, n when none did. */
+size_t router_dispatch_table(const struct route *table, size_t n, struct app *app,
+			     const struct request *req, struct response *res);
+
+/* Method and pattern of row i of the bakery's table (borrowed); 0 when
+ * there is no row i. The metrics' labels. */
+int router_route_label(size_t i, const char **method, const char **pattern);
+
+/* A hash of the table's rows: names the shared metrics file of this layout. */
+unsigned long router_layout(void);
 
 #endif

@@ -15,6 +15,15 @@ export BAKERY_RESOLVER
 # Order and login rate limits per client address (see nginx/bakery.conf.in).
 : "${BAKERY_ORDER_RATE:=10r/s}" "${BAKERY_ORDER_BURST:=20}" "${BAKERY_ORDER_CONN:=10}" "${BAKERY_LOGIN_RATE:=10r/m}" "${BAKERY_LOGIN_BURST:=5}"
 export BAKERY_ORDER_RATE BAKERY_ORDER_BURST BAKERY_ORDER_CONN BAKERY_LOGIN_RATE BAKERY_LOGIN_BURST
+# Who may read /api/metrics besides loopback: addresses or CIDR ranges.
+BAKERY_METRICS_ALLOW_RULES=
+for a in ${BAKERY_METRICS_ALLOW:-}; do
+    case $a in
+    *[!0-9a-fA-F:./]*) echo "nginx-entrypoint: BAKERY_METRICS_ALLOW: '$a' is not an address or CIDR range" >&2; exit 2 ;;
+    esac
+    BAKERY_METRICS_ALLOW_RULES="${BAKERY_METRICS_ALLOW_RULES}allow $a; "
+done
+export BAKERY_METRICS_ALLOW_RULES
 mkdir -p "$BAKERY_VAR/run" "$BAKERY_VAR/log" "$BAKERY_VAR/nginx"
 ln -sf /dev/stderr "$BAKERY_VAR/log/nginx-error.log"
 ln -sf /dev/stdout "$BAKERY_VAR/log/nginx-access.log"
@@ -31,5 +40,6 @@ ${BAKERY_ORDER_BURST}
 ${BAKERY_ORDER_CONN}
 ${BAKERY_LOGIN_RATE}
 ${BAKERY_LOGIN_BURST}
+${BAKERY_METRICS_ALLOW_RULES}
 ' <"$BAKERY_NGINX_TEMPLATE" >"$BAKERY_VAR/nginx/nginx.conf"
 exec nginx -p "$BAKERY_VAR/nginx/" -c "$BAKERY_VAR/nginx/nginx.conf" -e "$BAKERY_VAR/log/nginx-error.log" "$@"

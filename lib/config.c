@@ -71,6 +71,9 @@ static const struct config_param params[] = {
 	{ "BAKERY_HEARTBEAT_FILE", CONFIG_STRING, FIELD(heartbeat_file), "", 0, 0, 0, NULL,
 	  "file the worker touches every second while it consumes (container health checks);"
 	  " `\"\"` = none" },
+	{ "BAKERY_METRICS_DIR", CONFIG_STRING, FIELD(metrics_dir), "", 0, 0, 0, NULL,
+	  "directory of the shared counters of `/api/metrics`: the workers' (`worker-metrics-v1`)"
+	  " and, outside the own pre-fork pool (spawn-fcgi, CGI), the responders'; `\"\"` = none" },
 	{ "BAKERY_STAFF_SESSION_S", CONFIG_INT, FIELD(staff_session_s), "28800", 60, 2592000, 0, NULL,
 	  "seconds a staff session lasts after login" },
 	{ "BAKERY_TZ", CONFIG_STRING, FIELD(tz), "Europe/London", 0, 0, 0, check_tz,

@@ -19,6 +19,7 @@ struct config {
 	int worker_inflight;        /* orders in flight per worker process = prefetch */
 	int backlog_warn_s;         /* health: oldest waiting order older = degraded */
 	const char *heartbeat_file; /* worker liveness file, "" = none */
+	const char *metrics_dir;    /* shared metrics files, "" = none */
 	int staff_session_s;        /* staff sessions last this long, seconds */
 	const char *tz;             /* the bakery's time zone (IANA name) */
 	int slot_minutes;           /* length of a pickup slot */

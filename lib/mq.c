@@ -285,24 +285,38 @@ int mq_connect(struct mq *mq)
 	return 0;
 }
 
-/* A passive declare only asks about the queue; its declare-ok carries the
+/* A passive declare only asks about a queue; its declare-ok carries the
  * queue's consumer and ready-message counts. */
-static int mq_ping_once(struct mq *mq, void *arg)
+static int mq_queue_ask(struct mq *mq, const char *queue, struct mq_queue_info *out)
 {
-	struct mq_queue_info *out = arg;
 	amqp_queue_declare_ok_t *ok;
 
-	if (mq_connect(mq) < 0)
-		return -1;
-	ok = amqp_queue_declare(mq->conn, mq->channel, amqp_cstring_bytes(ORDER_QUEUE), 1, 0, 0,
+	ok = amqp_queue_declare(mq->conn, mq->channel, amqp_cstring_bytes(queue), 1, 0, 0,
 				0, amqp_empty_table);
-	if (mq_check(mq, "check order queue") < 0 || ok == NULL)
+	if (mq_check(mq, "check queue") < 0 || ok == NULL)
 		return -1;
 	if (out) {
 		out->consumers = ok->consumer_count;
 		out->messages = ok->message_count;
 	}
 	return 0;
+}
+
+static int mq_ping_once(struct mq *mq, void *arg)
+{
+	if (mq_connect(mq) < 0)
+		return -1;
+	return mq_queue_ask(mq, ORDER_QUEUE, arg);
+}
+
+/* Both queues, on one connection: arg is struct mq_queue_info[2]. */
+static int mq_queues_once(struct mq *mq, void *arg)
+{
+	struct mq_queue_info *out = arg;
+
+	if (mq_connect(mq) < 0)
+		return -1;
+	return mq_queue_ask(mq, ORDER_QUEUE, &out[0]) < 0 ? -1 : mq_queue_ask(mq, DEAD_QUEUE, &out[1]);
 }
 
 /* Runs op; when it fails because a kept connection had died while idle
@@ -329,6 +343,18 @@ int mq_order_queue_info(struct mq *mq, struct mq_queue_info *out)
 {
 	memset(out, 0, sizeof(*out));
 	return mq_retry(mq, mq_ping_once, out);
+}
+
+int mq_queues_info(struct mq *mq, struct mq_queue_info *orders, struct mq_queue_info *dead)
+{
+	struct mq_queue_info both[2];
+	int rc;
+
+	memset(both, 0, sizeof(both));
+	rc = mq_retry(mq, mq_queues_once, both);
+	*orders = both[0];
+	*dead = both[1];
+	return rc;
 }
 
 /* Waits for the broker's ack of delivery tag; -1 on nack, timeout, error. */

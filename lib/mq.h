@@ -62,6 +62,10 @@ int mq_ping(struct mq *mq);
  * at no extra round trip. 0 or -1 (broker does not answer; *out zeroed). */
 int mq_order_queue_info(struct mq *mq, struct mq_queue_info *out);
 
+/* The same for the order queue and the dead-letter queue, two passive
+ * declares on one connection (metrics). 0 or -1 (both zeroed). */
+int mq_queues_info(struct mq *mq, struct mq_queue_info *orders, struct mq_queue_info *dead);
+
 /* Publishes {"order_id": N} persistently to the order queue and waits for
  * the broker's confirm. 0 only when confirmed; -1 means "not known to be
  * queued" and the order is left for the relay. */

@@ -142,6 +142,16 @@ static struct db_stmt pending_backlog = {
 	0, 1, 0
 };
 
+/* Every status's count and oldest order, from the (status, created_at)
+ * index. */
+static struct db_stmt census = {
+	"order_census",
+	"SELECT status, count(*),"
+	" coalesce(floor(extract(epoch FROM now() - min(created_at))), 0)::bigint"
+	" FROM orders GROUP BY status",
+	0, 1, 0
+};
+
 const char *order_status_name(enum order_status s)
 {
 	return (unsigned)s < ORDER_STATUS_COUNT ? status_names[s] : "unknown";
@@ -505,6 +515,25 @@ int order_backlog(struct db *db, struct order_backlog *out)
 	if (PQntuples(res) == 1) {
 		out->waiting = db_ll(res, 0, 0);
 		out->oldest_s = db_ll(res, 0, 1);
+	}
+	PQclear(res);
+	return 0;
+}
+
+int order_census(struct db *db, struct order_census *out)
+{
+	PGresult *res = db_exec(db, &census, NULL, NULL);
+	enum order_status s;
+
+	memset(out, 0, sizeof(*out));
+	if (res == NULL)
+		return -1;
+	for (int i = 0; i < PQntuples(res); i++) {
+		/* A status this binary does not know (a newer schema's) is left out. */
+		if (order_status_parse(PQgetvalue(res, i, 0), &s) < 0)
+			continue;
+		out->count[s] = db_ll(res, i, 1);
+		out->oldest_s[s] = db_ll(res, i, 2);
 	}
 	PQclear(res);
 	return 0;

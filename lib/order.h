@@ -213,4 +213,14 @@ int order_token_new(const char *idempotency_key, const char *request_hash,
  * (token_hash, SHA-256 hex), compared in constant time. */
 int order_token_matches(const char *presented, const char *token_hash);
 
+/* Orders per status, and how long the oldest in each has existed. */
+struct order_census {
+	long long count[ORDER_STATUS_COUNT];
+	long long oldest_s[ORDER_STATUS_COUNT]; /* whole seconds; 0 when none */
+};
+
+/* Fills out in one statement (metrics). 0, or -1 when the database does
+ * not answer. */
+int order_census(struct db *db, struct order_census *out);
+
 #endif

@@ -156,18 +156,23 @@ static char **reexec_env(const struct pool *pool)
 	return envp;
 }
 
-/* SIGHUP: exec a fresh copy of the (possibly upgraded) binary. The signal
- * mask survives execve, so no stop signal is lost on the way. */
+/* SIGHUP: exec a fresh copy of the (possibly upgraded) binary, by the name
+ * it was started with: an upgrade installs a new file there, while
+ * /proc/self/exe stays the old, unlinked one, which is only the fallback.
+ * The signal mask survives execve, so no stop signal is lost on the way. */
 static void pool_reexec(const struct pool *pool)
 {
-	char **envp = reexec_env(pool);
+	char **argv = pool->spec->reexec_argv, **envp = reexec_env(pool);
 
 	if (envp == NULL) {
 		log_error("out of memory; keeping the running pool");
 		return;
 	}
-	log_info("reloading: re-executing %s", pool->spec->reexec_argv[0]);
-	execve("/proc/self/exe", pool->spec->reexec_argv, envp);
+	log_info("reloading: re-executing %s", argv[0]);
+	execvpe(argv[0], argv, envp);
+	log_warn("re-exec of %s failed (%s); re-executing the running binary", argv[0],
+		 strerror(errno));
+	execve("/proc/self/exe", argv, envp);
 	log_error("re-exec failed (%s); keeping the running pool", strerror(errno));
 	free(envp);
 }

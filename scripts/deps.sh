@@ -11,22 +11,27 @@ set -euo pipefail
 #        from npm (package-lock.json) in ./node_modules, installed below;
 #        the deployment tests (t/6x-*.t) need lighttpd (the CGI example),
 #        docker-compose (only to validate docker-compose.yml) and systemd
-#        (systemd-analyze verify; no systemd is started).
+#        (systemd-analyze verify; no systemd is started); graphviz, as
+#        t/68-architecture-svg.t renders docs/architecture.dot.
+# docs: graphviz's dot (make docs renders docs/architecture.svg).
 # usage: deps.sh          what building and running need (make run/up)
 #        deps.sh --test   that, plus what the tests need (make test)
+#        deps.sh --docs   that, plus what `make docs` needs
 PACKAGES=(
 	gcc make pkg-config libc6-dev
 	libfcgi-dev libpq-dev librabbitmq-dev libcjson-dev libhiredis-dev libcrypt-dev
 	postgresql redis-server rabbitmq-server nginx spawn-fcgi supervisor
 	gettext-base curl procps
 )
-TEST_PACKAGES=(perl libdbd-pg-perl amqp-tools chromium nodejs lighttpd docker-compose systemd)
+TEST_PACKAGES=(perl libdbd-pg-perl amqp-tools chromium nodejs lighttpd docker-compose systemd graphviz)
+DOCS_PACKAGES=(graphviz)
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 WITH_TESTS=0
 case ${1:-} in
 	--test) WITH_TESTS=1; PACKAGES+=("${TEST_PACKAGES[@]}") ;;
+	--docs) PACKAGES+=("${DOCS_PACKAGES[@]}") ;;
 	"") ;;
-	*) echo "usage: deps.sh [--test]" >&2; exit 2 ;;
+	*) echo "usage: deps.sh [--test|--docs]" >&2; exit 2 ;;
 esac
 
 # playwright-core as pinned in package-lock.json, into $REPO/node_modules;

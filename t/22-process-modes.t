@@ -66,6 +66,33 @@ ok($gone, 'supervisor exited after SIGTERM');
 is($? >> 8, 0, 'with status 0') if $gone;
 ok(!-e $sock, 'and removed its socket');
 
+# An upgrade: a new binary installed in place of the running one (a new
+# file, as `install` makes), then SIGHUP. The new children run the new file,
+# not the unlinked old one /proc/self/exe still names.
+{
+	my $copy = "$dir/bakery-api";
+	system('cp', $bin, $copy) == 0 or die 'cp';
+	my $usock = "$dir/upgrade.sock";
+	my $up = fork // die;
+	if (!$up) {
+		open STDERR, '>>', "$dir/upgrade.log";
+		exec $copy, '--listen', $usock, '--processes', '1';
+		exit 127;
+	}
+	ok(wait_until(10, sub { -S $usock && children_of($up) == 1 }), 'a pool runs from a copy of the binary');
+	system('cp', $bin, "$copy.new") == 0 && rename("$copy.new", $copy) or die 'install';
+	like(readlink("/proc/$up/exe") // '', qr/ \(deleted\)$/, 'the copy is replaced by a new file');
+	my @old = children_of($up);
+	kill 'HUP', $up;
+	ok(wait_until(15, sub { my @now = children_of($up); @now == 1 && $now[0] != $old[0] }), 'SIGHUP: a new child');
+	my ($kid) = children_of($up);
+	is(readlink("/proc/$kid/exe") // '', $copy, 'which runs the new file, not the deleted one');
+	is(readlink("/proc/$up/exe") // '', $copy, 'and so does the supervisor');
+	is(FcgiClient::request($usock, GET => '/api/health')->{status}, 200, 'the upgraded pool answers');
+	kill 'TERM', $up;
+	waitpid($up, 0);
+}
+
 # --- spawn-fcgi ---------------------------------------------------------------
 my $ssock = "$dir/spawn.sock";
 my $pidfile = "$dir/spawn.pid";

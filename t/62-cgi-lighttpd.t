@@ -83,6 +83,11 @@ is($r->{headers}{location}, "/api/orders/$placed->{order_id}", 'and its Location
 my $back = http(GET => "/api/orders/$placed->{order_id}?token=$placed->{token}");
 is($back->{json}{customer_name}, 'Cgi Lighttpd', 'the stack (nginx, FastCGI) reads the order placed through CGI');
 
+$r = $ua->get("$url/api/metrics");
+is($r->{status}, 200, 'GET /api/metrics through CGI from loopback: 200');
+like($r->{content}, qr/^bakery_metrics_scope\{scope="process"\} 1$/m, 'one CGI process\'s own counters, and it says so');
+is(HTTP::Tiny->new(timeout => 20, local_address => '127.0.0.2')->get("$url/api/metrics")->{status}, 403,
+	'from another address: 403');
 is($ua->get("$url/")->{status}, 200, 'lighttpd serves the storefront beside it');
 
 # (lighttpd 1.4 exits with status 1 after a SIGTERM; its log says why.)

@@ -26,6 +26,7 @@
 #include "cache.h"
 #include "fulfil.h"
 #include "log.h"
+#include "metrics.h"
 
 #define MAX_ORDER_ID 9007199254740991.0 /* 2^53 - 1: exact in a JSON number */
 
@@ -94,10 +95,12 @@ static int job_fail_locked(struct job *j, enum order_status from, const char *wh
  * stock moved. */
 static void job_committed(struct job *j)
 {
-	if (j->moved)
+	if (j->moved) {
 		log_msg(j->to == ORDER_FAILED ? LL_WARN : LL_INFO, j->id,
 			"status from=%s to=%s reason=\"%s\" attempt=%d", order_status_name(j->from),
 			order_status_name(j->to), j->reason, j->attempt);
+		metrics_worker_moved(j->to);
+	}
 	if (j->stock_changed && j->env->cache)
 		cache_listing_invalidate(j->env->cache);
 	j->moved = 0;

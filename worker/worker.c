@@ -40,6 +40,7 @@
 #include "fulfil.h"
 #include "job.h"
 #include "log.h"
+#include "metrics.h"
 #include "mq.h"
 #include "relay.h"
 
@@ -139,6 +140,7 @@ static int worker_init(struct worker *w, const struct config *cfg)
 		return -1;
 	}
 	mq_consume_setup(w->in, cfg->worker_inflight);
+	metrics_worker_open(cfg->metrics_dir);
 	fulfil_init(&w->fulfil, w->db);
 	fulfil_init(&w->relay_fulfil, w->relay_db);
 	w->env = (struct job_env){ &w->fulfil, w->cache, cfg->max_deliveries };
@@ -400,6 +402,7 @@ static void worker_turn(struct worker *w)
 	long long now = clock_ms();
 	int wait_ms = WAIT_MS;
 
+	metrics_worker_beat(w->nflight);
 	if (f && f->due_ms <= now) {
 		worker_settle(w, f);
 		wait_ms = 0;
