@@ -12,6 +12,7 @@
 #include "database.h"
 #include "log.h"
 #include "mq.h"
+#include "order_input.h"
 
 int app_init(struct app *app, const struct config *cfg)
 {
@@ -54,6 +55,11 @@ void api_unavailable(struct response *res, const char *service)
 		 "please try again shortly.", service);
 	response_header(res, "Retry-After", "2");
 	response_error(res, 503, "service_unavailable", NULL, msg);
+}
+
+void api_input_error(struct response *res, const struct input_error *err)
+{
+	response_error(res, err->status, err->code, err->field[0] ? err->field : NULL, err->message);
 }
 
 void api_out_of_memory(struct response *res)

@@ -77,6 +77,11 @@ int api_add_cursor(cJSON *root, int full_page, long long last_id);
 /* 503 service_unavailable naming the service that is down, with Retry-After. */
 void api_unavailable(struct response *res, const char *service);
 
+struct input_error;
+
+/* The error a body check filled (its status, code, field and message). */
+void api_input_error(struct response *res, const struct input_error *err);
+
 /* 500 internal: memory ran out while building the answer. */
 void api_out_of_memory(struct response *res);
 

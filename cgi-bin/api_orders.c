@@ -11,61 +11,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "api.h"
 #include "branch.h"
-#include "hash.h"
 #include "json.h"
 #include "log.h"
 #include "mq.h"
 #include "order.h"
 #include "order_input.h"
 
+#define IDEMPOTENCY_KEY_MIN 16
 #define IDEMPOTENCY_KEY_MAX 200
 #define SEED_CUSTOMER_NAME "Guest"
 #define SEED_CUSTOMER_EMAIL "guest@bakery.invalid"
 
-static void input_error_respond(struct response *res, const struct input_error *err)
+/* Fingerprint of what was ordered, to tell a retry from a reused key:
+ * SHA-256, as the derived token depends on it (order_token_new). */
+static void request_hash(const struct order_input *in, char out[ORDER_FINGERPRINT_LEN + 1])
 {
-	response_error(res, err->status, err->code, err->field[0] ? err->field : NULL, err->message);
-}
+	char text[sizeof(in->name) + sizeof(in->email) + ORDER_MAX_ITEMS * 32 + 64];
+	size_t n = (size_t)snprintf(text, sizeof(text), "%s\xff%s", in->name, in->email);
 
-/* 32 hex characters from the kernel's CSPRNG. 0 or -1. */
-static int new_token(char out[33])
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char raw[16];
-
-	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
-		log_error("getrandom failed");
-		return -1;
-	}
-	for (int i = 0; i < 16; i++) {
-		out[2 * i] = hex[raw[i] >> 4];
-		out[2 * i + 1] = hex[raw[i] & 15];
-	}
-	out[32] = '\0';
-	return 0;
-}
-
-/* Fingerprint of what was ordered, to tell a retry from a reused key. */
-static void request_hash(const struct order_input *in, char out[17])
-{
-	uint64_t h = hash_fnv1a(HASH_FNV1A_INIT, in->name, strlen(in->name));
-	char line[64];
-
-	h = hash_fnv1a(h, "\xff", 1); /* no UTF-8 byte: name and email cannot blur */
-	h = hash_fnv1a(h, in->email, strlen(in->email));
-	for (int i = 0; i < in->nitems; i++) {
-		snprintf(line, sizeof(line), "|%lld:%d", in->items[i].product_id, in->items[i].quantity);
-		h = hash_fnv1a(h, line, strlen(line));
-	}
-	if (in->branch_id || in->pickup_at[0]) {
-		snprintf(line, sizeof(line), "@%lld/%s", in->branch_id, in->pickup_at);
-		h = hash_fnv1a(h, line, strlen(line));
-	}
-	snprintf(out, 17, "%016llx", (unsigned long long)h);
+	/* 0xff is no UTF-8 byte: name and email cannot blur. */
+	for (int i = 0; i < in->nitems && n < sizeof(text); i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "|%lld:%d", in->items[i].product_id,
+				      in->items[i].quantity);
+	if ((in->branch_id || in->pickup_at[0]) && n < sizeof(text))
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "@%lld/%s", in->branch_id,
+				      in->pickup_at);
+	sha256_hex(text, n < sizeof(text) ? n : sizeof(text) - 1, out);
 }
 
 /* The Idempotency-Key header: NULL when absent; -1 (res filled) when bad. */
@@ -83,9 +57,10 @@ static int idempotency_key(const struct request *req, struct response *res, cons
 			return -1;
 		}
 	}
-	if (k[0] == '\0' || strlen(k) > IDEMPOTENCY_KEY_MAX) {
+	/* The order's token derives from the key: a short one is guessable. */
+	if (strlen(k) < IDEMPOTENCY_KEY_MIN || strlen(k) > IDEMPOTENCY_KEY_MAX) {
 		response_error(res, 400, "invalid_idempotency_key", NULL,
-			       "Idempotency-Key must be 1 to 200 characters.");
+			       "Idempotency-Key must be 16 to 200 characters, best a random UUID.");
 		return -1;
 	}
 	*key = k;
@@ -189,14 +164,14 @@ static int place_checked(struct app *app, const struct order_input *in, const ch
 {
 	struct order_line lines[ORDER_MAX_ITEMS];
 	struct slot_rules rules;
-	char token[33];
+	char token[ORDER_TOKEN_LEN + 1];
 	struct order_new nw;
 	long long branch;
 
 	if (order_branch(app, in->branch_id, &branch, res) < 0 ||
 	    check_products(app, in, branch, lines, res) < 0)
 		return -1;
-	if (new_token(token) < 0) {
+	if (order_token_new(key, hash, token) < 0) {
 		response_error(res, 500, "internal", NULL, "No order token could be made.");
 		return -1;
 	}
@@ -213,7 +188,7 @@ static int place_checked(struct app *app, const struct order_input *in, const ch
 static int place(struct app *app, const struct request *req, struct response *res,
 		 const struct order_input *in, struct order_placed *placed)
 {
-	char hash[17];
+	char hash[ORDER_FINGERPRINT_LEN + 1];
 	const char *key;
 
 	if (idempotency_key(req, res, &key) < 0)
@@ -287,7 +262,7 @@ static void create(struct app *app, const struct request *req, struct response *
 	cJSON *root;
 
 	if (shape->parse(req->body, req->body_len, &in, &err) < 0) {
-		input_error_respond(res, &err);
+		api_input_error(res, &err);
 		return;
 	}
 	if (place(app, req, res, &in, &placed) < 0)
@@ -328,7 +303,7 @@ static int may_access(const struct route_args *args, const struct order *o)
 {
 	const struct route_access *a = &args->access;
 
-	return a->staff || (a->token[0] && order_token_equal(a->token, o->token));
+	return a->staff || (a->token[0] && order_token_matches(a->token, o->token_hash));
 }
 
 /* Reads the order of args->id[0] (release it with order_release): 0, or

@@ -130,6 +130,7 @@ static char *listing(struct app *app, const struct listing_query *q, size_t *len
 		     struct response *res)
 {
 	int ttl = app->cfg->cache_ttl, lock = -1;
+	enum listing_outcome rc;
 	long long gen = 0;
 	char *body = NULL;
 
@@ -143,7 +144,10 @@ static char *listing(struct app *app, const struct listing_query *q, size_t *len
 		*hit = 1;
 		return body;
 	}
-	switch (listing_from_db(app, q, &body, len)) {
+	rc = listing_from_db(app, q, &body, len);
+	if (rc != LISTING_OK && lock == 1)
+		cache_listing_unlock(app->cache, q->variant);
+	switch (rc) {
 	case LISTING_OK:
 		break;
 	case LISTING_NO_BRANCH:
@@ -156,7 +160,11 @@ static char *listing(struct app *app, const struct listing_query *q, size_t *len
 		api_out_of_memory(res);
 		return NULL;
 	}
-	if (lock == 1)
+	/* No entry for a listing no product is in (any string could be a
+	 * category): the lock goes, nothing is stored. */
+	if (lock == 1 && q->variant[0] && strcmp(body, "[]") == 0)
+		cache_listing_unlock(app->cache, q->variant);
+	else if (lock == 1)
 		cache_listing_put(app->cache, q->variant, body, *len, ttl, gen);
 	return body;
 }
@@ -190,10 +198,12 @@ static int listing_query(const struct request *req, struct response *res, struct
 	struct product_filter *f = &q->filter;
 
 	memset(q, 0, sizeof(*q));
+	/* The database's own limit: nothing longer can name a category. */
 	if (request_query(req, "category", q->category, sizeof(q->category)) < 0 ||
-	    !utf8_valid(q->category, strlen(q->category))) {
+	    !utf8_valid(q->category, strlen(q->category)) ||
+	    utf8_length(q->category) > CATEGORY_MAX) {
 		response_error(res, 400, "invalid_query", "category",
-			       "The category filter is malformed or too long.");
+			       "The category filter is malformed or longer than 50 characters.");
 		return -1;
 	}
 	if (api_branch_query(req, res, "invalid_query", &f->branch) < 0 ||

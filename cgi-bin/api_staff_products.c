@@ -61,11 +61,6 @@ static void send_product(struct app *app, struct response *res, int status, long
 	product_list_release(&list);
 }
 
-static void input_error_respond(struct response *res, const struct input_error *err)
-{
-	response_error(res, err->status, err->code, err->field[0] ? err->field : NULL, err->message);
-}
-
 /* POST /api/staff/products: 201 the product with Location; 400 malformed,
  * wrong type or missing field; 401; 403 cross-site; 415; 422 invalid value
  * (with field); 503 PostgreSQL down. */
@@ -79,7 +74,7 @@ void api_staff_products_create(struct app *app, const struct request *req, struc
 	long long id;
 
 	if (staff_product_parse(req->body, req->body_len, 1, &p, &root, &err) < 0) {
-		input_error_respond(res, &err);
+		api_input_error(res, &err);
 		return;
 	}
 	id = backoffice_product_create(app->db, &args->access.session, &p);
@@ -105,7 +100,7 @@ void api_staff_products_update(struct app *app, const struct request *req, struc
 	int rc;
 
 	if (staff_product_parse(req->body, req->body_len, 0, &p, &root, &err) < 0) {
-		input_error_respond(res, &err);
+		api_input_error(res, &err);
 		return;
 	}
 	rc = backoffice_product_update(app->db, &args->access.session, args->id[0], &p);

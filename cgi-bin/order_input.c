@@ -14,6 +14,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "json.h"
+#include "text.h"
+
 /* Largest integer a double holds exactly: bigger ids cannot be told apart. */
 #define MAX_EXACT_ID 9007199254740991.0
 
@@ -80,14 +83,6 @@ size_t utf8_length(const char *s)
 	return n;
 }
 
-static int has_control(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
-
 int email_plausible(const char *s)
 {
 	const char *at = strrchr(s, '@');
@@ -119,6 +114,7 @@ int email_plausible(const char *s)
 cJSON *input_parse_object(const char *body, size_t len, struct input_error *err)
 {
 	const char *end = NULL;
+	char field[sizeof(err->field)];
 	cJSON *root;
 
 	if (body == NULL || len == 0) {
@@ -132,6 +128,12 @@ cJSON *input_parse_object(const char *body, size_t len, struct input_error *err)
 	root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
 	if (root == NULL) {
 		input_fail(err, 400, "malformed_json", NULL, "The request body is not valid JSON.");
+		return NULL;
+	}
+	/* cJSON decodes \u0000, and every C string would then end there. */
+	if (json_find_nul(body, len, field, sizeof(field))) {
+		cJSON_Delete(root);
+		input_fail(err, 400, "nul_character", field, "Text must not contain the NUL character (\\u0000).");
 		return NULL;
 	}
 	while (end && end < body + len && strchr(" \t\r\n", *end))
@@ -260,14 +262,14 @@ static int parse_customer(const cJSON *root, struct order_input *out, struct inp
 	if (nlen < 1 || nlen > ORDER_NAME_MAX || strspn(name->valuestring, " ") == strlen(name->valuestring))
 		return input_fail(err, 422, "invalid_name", "customer_name",
 			    "Please give a name of 1 to %d characters.", ORDER_NAME_MAX);
-	if (has_control(name->valuestring))
+	if (text_control_char(name->valuestring, 0) || text_hidden_char(name->valuestring))
 		return input_fail(err, 422, "invalid_name", "customer_name",
-			    "The name must not contain control characters.");
+			    "The name must not contain control, invisible or direction-changing characters.");
 	if (email == NULL)
 		return input_fail(err, 400, "missing_field", "customer_email", "customer_email is required.");
 	if (!cJSON_IsString(email))
 		return input_fail(err, 400, "invalid_type", "customer_email", "customer_email must be a string.");
-	if (!email_plausible(email->valuestring))
+	if (!email_plausible(email->valuestring) || text_hidden_char(email->valuestring))
 		return input_fail(err, 422, "invalid_email", "customer_email",
 			    "Please give a valid email address, like name@example.com.");
 	snprintf(out->name, sizeof(out->name), "%s", name->valuestring);

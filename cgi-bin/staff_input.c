@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "tags.h"
+#include "text.h"
 
 int staff_price_cents(const char *s, size_t len, long long *out)
 {
@@ -158,9 +159,11 @@ static int get_text(const cJSON *root, const char *name, int min, int max, const
 	n = utf8_length(it->valuestring);
 	if ((int)n < min || (int)n > max)
 		return input_fail(err, 422, "invalid_value", name, "%s must be %d to %d characters.", name, min, max);
-	for (const char *p = it->valuestring; *p; p++)
-		if (((unsigned char)*p < 0x20 && (strcmp(name, "description") != 0 || *p != '\n')) || *p == 0x7f)
-			return input_fail(err, 422, "invalid_value", name, "%s must not contain control characters.", name);
+	if (text_control_char(it->valuestring, strcmp(name, "description") == 0))
+		return input_fail(err, 422, "invalid_value", name, "%s must not contain control characters.", name);
+	if (text_hidden_char(it->valuestring))
+		return input_fail(err, 422, "invalid_value", name,
+			    "%s must not contain invisible or direction-changing characters.", name);
 	*out = it->valuestring;
 	return 1;
 }

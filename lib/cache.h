@@ -35,6 +35,10 @@ int cache_listing_lock(struct cache *c, const char *category, int ttl_ms, long l
 int cache_listing_put(struct cache *c, const char *category, const char *body,
 		      size_t len, int ttl, long long gen);
 
+/* Releases the refill lock without storing anything (the listing is not
+ * worth keeping: a category no product has). 0 or -1. */
+int cache_listing_unlock(struct cache *c, const char *category);
+
 /* Drops every cached listing at once and bumps the generation, so a refill
  * that read the database before the change cannot store it. Call after the
  * change committed. 0 or -1. */

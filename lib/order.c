@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "db.h"
 #include "log.h"
@@ -233,21 +234,30 @@ int order_products(struct db *db, long long branch, const struct order_line *lin
 enum lookup order_find_by_key(struct db *db, const char *key, const char *request_hash,
 			      const char *tz, struct order_placed *out)
 {
-	const char *params[] = { key, request_hash, tz };
-	PGresult *res = db_exec(db, &order_by_key, params, NULL);
+	char key_hash[SHA256_HEX_LEN + 1];
+	const char *params[] = { key_hash, request_hash, tz };
+	PGresult *res;
 	enum lookup r = LOOKUP_NONE;
 
 	memset(out, 0, sizeof(*out));
+	sha256_hex(key, strlen(key), key_hash);
+	res = db_exec(db, &order_by_key, params, NULL);
 	if (res == NULL)
 		return LOOKUP_ERROR;
 	if (PQntuples(res) == 1) {
 		out->id = db_ll(res, 0, 0);
 		out->total_cents = db_ll(res, 0, 1);
-		snprintf(out->token, sizeof(out->token), "%s", PQgetvalue(res, 0, 3));
 		out->replayed = 1;
 		out->hash_mismatch = PQgetvalue(res, 0, 4)[0] != 't';
 		out->branch_id = db_ll(res, 0, 5);
 		snprintf(out->pickup_at, sizeof(out->pickup_at), "%s", PQgetvalue(res, 0, 6));
+		/* Same key and request: the same derived token, unless the order
+		 * predates derived tokens (then it cannot be told again). */
+		if (!out->hash_mismatch && (order_token_new(key, request_hash, out->token) < 0 ||
+					    !order_token_matches(out->token, PQgetvalue(res, 0, 3))))
+			out->hash_mismatch = 1;
+		if (out->hash_mismatch)
+			out->token[0] = '\0';
 		r = order_status_parse(PQgetvalue(res, 0, 2), &out->status) < 0 ? LOOKUP_ERROR
 										  : LOOKUP_FOUND;
 	}
@@ -308,14 +318,18 @@ static enum order_place_result book(struct db *db, const struct order_new *req,
 static enum order_place_result insert(struct db *db, const struct order_new *req,
 				      struct order_placed *out)
 {
-	char branch[24];
-	const char *params[] = { req->customer_name, req->customer_email, req->token,
-				 req->idempotency_key, req->request_hash, NULL, NULL, branch,
-				 out->pickup_at[0] ? out->pickup_at : NULL, req->slots->tz };
+	char branch[24], token_hash[SHA256_HEX_LEN + 1], key_hash[SHA256_HEX_LEN + 1];
+	const char *params[] = { req->customer_name, req->customer_email, token_hash,
+				 req->idempotency_key ? key_hash : NULL, req->request_hash, NULL, NULL,
+				 branch, out->pickup_at[0] ? out->pickup_at : NULL, req->slots->tz };
 	char *ids, *qtys;
 	PGresult *res;
 	enum order_place_result r = PLACE_WITHDRAWN;
 
+	/* Neither is stored in clear: a copy of the table gives no access. */
+	sha256_hex(req->token, strlen(req->token), token_hash);
+	if (req->idempotency_key)
+		sha256_hex(req->idempotency_key, strlen(req->idempotency_key), key_hash);
 	if (line_arrays(req->lines, req->nlines, &ids, &qtys) < 0)
 		return PLACE_ERROR;
 	snprintf(branch, sizeof(branch), "%lld", req->branch_id);
@@ -380,7 +394,7 @@ static int map_order(struct order *o, PGresult *head, PGresult *items, PGresult 
 	o->total_cents = db_ll(head, 0, 2);
 	o->customer_name = PQgetvalue(head, 0, 3);
 	o->customer_email = PQgetvalue(head, 0, 4);
-	o->token = PQgetvalue(head, 0, 5);
+	o->token_hash = PQgetvalue(head, 0, 5);
 	o->failure_reason = opt_str(head, 0, 6);
 	o->created_at = PQgetvalue(head, 0, 7);
 	o->updated_at = PQgetvalue(head, 0, 8);
@@ -525,7 +539,8 @@ int order_census(struct db *db, struct order_census *out)
 	return 0;
 }
 
-int order_token_equal(const char *a, const char *b)
+/* 1 when a and b are equal, compared in constant time. */
+static int equal_ct(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	unsigned char diff = la != lb;
@@ -533,4 +548,46 @@ int order_token_equal(const char *a, const char *b)
 	for (size_t i = 0; i < la && i < lb; i++)
 		diff |= (unsigned char)(a[i] ^ b[i]);
 	return diff == 0;
+}
+
+int order_token_matches(const char *presented, const char *token_hash)
+{
+	char hash[SHA256_HEX_LEN + 1];
+
+	sha256_hex(presented, strlen(presented), hash);
+	return equal_ct(hash, token_hash);
+}
+
+/* Bytes as lowercase hex; out has room for 2 * n + 1. */
+static void to_hex(const unsigned char *raw, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+int order_token_new(const char *idempotency_key, const char *request_hash,
+		    char out[ORDER_TOKEN_LEN + 1])
+{
+	unsigned char raw[ORDER_TOKEN_LEN / 2];
+	char seed[512], hash[SHA256_HEX_LEN + 1];
+
+	if (idempotency_key == NULL) {
+		if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+			log_error("getrandom failed");
+			return -1;
+		}
+		to_hex(raw, sizeof(raw), out);
+		return 0;
+	}
+	/* As secret as the key (16 to 200 characters, random in the
+	 * storefront); the table holds only hashes of key and token. */
+	snprintf(seed, sizeof(seed), "bakery order token\n%s\n%s", idempotency_key, request_hash);
+	sha256_hex(seed, strlen(seed), hash);
+	snprintf(out, ORDER_TOKEN_LEN + 1, "%.*s", ORDER_TOKEN_LEN, hash);
+	return 0;
 }

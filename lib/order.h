@@ -7,7 +7,11 @@
 #include <stddef.h>
 
 #include "database.h"
+#include "sha256.h"
 #include "slot.h"
+
+#define ORDER_TOKEN_LEN 32
+#define ORDER_FINGERPRINT_LEN SHA256_HEX_LEN
 
 /* An order's status; the names are orders.status's values. */
 enum order_status {
@@ -67,7 +71,7 @@ struct order {
 	long long total_cents;
 	const char *customer_name;
 	const char *customer_email;
-	const char *token;
+	const char *token_hash;     /* SHA-256 hex of the access token */
 	const char *failure_reason; /* NULL unless set */
 	const char *created_at;
 	const char *updated_at;
@@ -88,9 +92,9 @@ struct order_new {
 	const char *customer_email;
 	const struct order_line *lines; /* distinct products, sorted by id */
 	int nlines;
-	const char *token;           /* fresh random token */
-	const char *idempotency_key; /* NULL when none */
-	const char *request_hash;
+	const char *token;           /* order_token_new(); stored only hashed */
+	const char *idempotency_key; /* NULL when none; stored only hashed */
+	const char *request_hash;    /* SHA-256 fingerprint of the request */
 	long long branch_id;           /* checked to exist by the caller */
 	const char *pickup_at;         /* a slot start asked for; NULL = the next free one */
 	const struct slot_rules *slots;
@@ -100,9 +104,11 @@ struct order_placed {
 	long long id;
 	long long total_cents;
 	enum order_status status;
-	char token[72];
+	char token[ORDER_TOKEN_LEN + 1]; /* the clear token, for the customer */
 	int replayed;      /* 1: the idempotency key named an earlier order */
-	int hash_mismatch; /* 1: ... placed by a different request */
+	int hash_mismatch; /* 1: ... placed by a different request (or one whose
+			    * token cannot be given again: placed before keys
+			    * derived tokens) */
 	long long branch_id;
 	char pickup_at[SLOT_TIME_LEN]; /* "" when placed without a slot */
 };
@@ -205,7 +211,16 @@ struct order_census {
  * not answer. */
 int order_census(struct db *db, struct order_census *out);
 
-/* 1 when a and b are equal, compared in constant time. */
-int order_token_equal(const char *a, const char *b);
+/* The access token of a new order, ORDER_TOKEN_LEN hex characters: 128
+ * bits from the kernel's CSPRNG, or, for a request with an Idempotency-Key,
+ * derived from the key and the request's fingerprint, so that a retry can
+ * be told its token again although only the token's hash is stored (and
+ * only a hash of the key). 0, or -1 when getrandom failed (logged). */
+int order_token_new(const char *idempotency_key, const char *request_hash,
+		    char out[ORDER_TOKEN_LEN + 1]);
+
+/* 1 when the token a caller presented is the one whose hash is stored
+ * (token_hash, SHA-256 hex), compared in constant time. */
+int order_token_matches(const char *presented, const char *token_hash);
 
 #endif

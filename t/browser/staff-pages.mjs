@@ -19,6 +19,9 @@ const PAGES = [
   { path: '/staff/products.html', ready: '#product-list li' },
   { path: '/staff/orders.html', ready: '#order-list li' },
   { path: '/staff/audit.html', ready: '#audit-status:not(:has-text("Loading"))' },
+  { path: '/staff/pickups.html', ready: '#pickups-status:not(:has-text("Loading"))' },
+  { path: '/staff/production.html', ready: '#sheet[aria-busy="false"]' },
+  { path: '/staff/branches.html', ready: '#branch-list li' },
 ];
 
 async function focusVisible(page) {

@@ -16,12 +16,26 @@ function tokenHeader(token) {
   return token ? { 'X-Order-Token': token } : {};
 }
 
-// [{id, name, description, category, price, stock}], by category then name.
-export function listProducts() {
-  return request('GET', '/api/products');
+// [{id, name, description, category, price, stock, allergens, dietary}],
+// by category then name; stock at branchId, or at the default branch when
+// none is given (the plain /api/products of the seed shapes).
+export function listProducts(branchId) {
+  return request('GET', branchId ? `/api/products?${new URLSearchParams({ branch: branchId })}` : '/api/products');
 }
 
-// order: {customer_name, customer_email, items: [{product_id, quantity}]}.
+// [{id, name, address, opening_hours}]: where orders can be collected.
+export function listBranches() {
+  return request('GET', '/api/branches');
+}
+
+// [{start, end, remaining}] of one day (YYYY-MM-DD, the bakery's day) at a
+// branch; start and end are ISO 8601 with the bakery's offset.
+export function pickupSlots(branchId, date) {
+  return request('GET', `/api/pickup-slots?${new URLSearchParams({ branch: branchId, date })}`);
+}
+
+// order: {customer_name, customer_email, items: [{product_id, quantity}],
+// branch_id?, pickup_at?}; 422 slot_full / slot_unavailable for the slot.
 // The same idempotencyKey always yields the same order, never a second one.
 // Resolves to {order_id, status, total_amount, token}.
 export function placeOrder(order, idempotencyKey) {

@@ -1,8 +1,11 @@
 // catalogue.js - the product listing: loading and error states, products
 // grouped by category, the category filter (kept in ?category= so it can be
-// linked and survives reload), availability, and "Add to cart".
+// linked and survives reload) and the dietary one (diet.js), availability
+// at the chosen branch (branch.js), and "Add to cart".
 import { listProducts } from './api.js';
+import * as branch from './branch.js';
 import * as cart from './cart.js';
+import * as diet from './diet.js';
 import { announce, byId, h, replace } from './dom.js';
 import { money, moneyCents, plural } from './format.js';
 
@@ -48,9 +51,10 @@ function renderProduct(p) {
   const card = h('article', { class: 'product', 'aria-labelledby': nameId, 'data-product-id': p.id },
     h('h3', { id: nameId, class: 'product-name' }, p.name),
     p.description ? h('p', { class: 'product-description' }, p.description) : null,
+    diet.productTags(p),
     h('div', { class: 'product-meta' }, h('p', { class: 'price' }, money(p.price)), note),
     h('div', { class: 'product-actions' }, inCart, button));
-  cards.set(p.id, { button, inCart, product: p });
+  cards.set(p.id, { button, inCart, product: p, card });
   updateProduct(p.id);
   return card;
 }
@@ -98,15 +102,38 @@ function renderFilter() {
   nav.hidden = products.length === 0;
 }
 
+// Hides the cards the dietary filter rules out, and the sections left
+// empty; returns how many cards of the shown category remain.
+function applyDiet() {
+  let shown = 0;
+  const visible = new Map();
+  for (const { product: p, card } of cards.values()) {
+    card.hidden = !diet.matches(p);
+    if (!card.hidden) visible.set(p.category, (visible.get(p.category) ?? 0) + 1);
+  }
+  for (const [c, section] of sections) {
+    section.hidden = (selected !== '' && c !== selected) || !visible.get(c);
+    if (!section.hidden) shown += visible.get(c);
+  }
+  return shown;
+}
+
+function statusText(shown) {
+  const what = plural(shown, 'product', 'products');
+  const where = selected ? ` in ${selected}` : '';
+  if (diet.active()) {
+    return shown ? `Showing ${what}${where} that are ${diet.describe()}.` : `Nothing${where} is ${diet.describe()} today.`;
+  }
+  return selected ? `Showing ${what}${where}.` : '';
+}
+
 // Shows one category (or all), updating the filter, the URL and the status.
 function choose(category, fromClick) {
   selected = sections.has(category) ? category : '';
-  for (const [c, section] of sections) section.hidden = selected !== '' && c !== selected;
   for (const b of byId('category-filter').querySelectorAll('button')) {
     b.setAttribute('aria-pressed', String(b.dataset.category === selected));
   }
-  const shown = selected ? products.filter((p) => p.category === selected).length : products.length;
-  replace(byId('catalogue-status'), selected ? `Showing ${plural(shown, 'product', 'products')} in ${selected}.` : '');
+  replace(byId('catalogue-status'), statusText(applyDiet()));
   if (fromClick) {
     const url = new URL(window.location.href);
     if (selected) url.searchParams.set('category', selected);
@@ -131,6 +158,7 @@ function renderCatalogue() {
   replace(root, [...grouped].map(([c, items]) => renderSection(c, items)));
   root.setAttribute('aria-busy', 'false');
   renderFilter();
+  diet.initDietFilter(products, { changed: () => choose(selected, false) });
   if (products.length === 0) {
     replace(byId('catalogue-status'), 'Nothing is on sale right now. Please come back later.');
   } else {
@@ -148,17 +176,22 @@ function renderError(err) {
   replace(byId('catalogue-status'), '');
 }
 
+let loads = 0; // the newest load wins (the branch may change mid-way)
+
 async function load() {
   const root = byId('catalogue');
+  const mine = ++loads;
   root.setAttribute('aria-busy', 'true');
   replace(byId('catalogue-status'), 'Loading the catalogue…');
+  let list;
   try {
-    const list = await listProducts();
-    products = Array.isArray(list) ? list : [];
+    list = await listProducts(branch.chosenId());
   } catch (err) {
-    renderError(err);
+    if (mine === loads) renderError(err);
     return;
   }
+  if (mine !== loads) return;
+  products = Array.isArray(list) ? list : [];
   productsById = new Map(products.map((p) => [p.id, p]));
   renderCatalogue();
   onLoaded(productsById);
@@ -178,6 +211,7 @@ export function productMap() {
 export function initCatalogue({ loaded } = {}) {
   if (loaded) onLoaded = loaded;
   cart.subscribe(() => { for (const id of cards.keys()) updateProduct(id); });
+  branch.subscribe(() => load());
   window.addEventListener('popstate', () => { if (products.length) choose(categoryFromUrl(), false); });
   return load();
 }

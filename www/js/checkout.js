@@ -9,6 +9,7 @@ import { announce, byId, replace } from './dom.js';
 import { moneyCents } from './format.js';
 import { orderLink } from './order-link.js';
 import * as savedOrders from './saved-orders.js';
+import * as slots from './slots.js';
 import * as storage from './storage.js';
 import { emailProblem, nameProblem } from './validate.js';
 
@@ -70,6 +71,7 @@ function orderBody() {
     customer_name: byId('customer-name').value.trim(),
     customer_email: byId('customer-email').value.trim(),
     items: cart.items().map((l) => ({ product_id: l.product_id, quantity: l.quantity })),
+    ...slots.selection(),
   };
 }
 
@@ -86,8 +88,13 @@ function updateButton() {
   replace(button, submitting ? 'Placing your order…' : `Place order · ${moneyCents(cart.totalCents())}`);
 }
 
-// Shows an API error where it belongs: a field, a cart line, or the form.
-function showApiError(err, body) {
+// Shows an API error where it belongs: a field, a cart line, the pickup
+// time, or the form.
+async function showApiError(err, body) {
+  if (await slots.showError(err)) {
+    setFormError('Please choose another pickup time above.');
+    return;
+  }
   if (fields[err.field]) {
     setFieldError(err.field, err.message);
     byId(fields[err.field].input).focus();

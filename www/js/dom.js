@@ -36,6 +36,14 @@ export function srOnly(text) {
   return h('span', { class: 'sr-only' }, text);
 }
 
+// A radio button or checkbox drawn as a whole box (label.choice, styled in
+// site.css): the input itself is the box, so the whole box is its touch
+// target and carries its focus ring; body is what the box says.
+export function choice(input, className, ...body) {
+  input.classList.add('choice-input');
+  return h('label', { class: `choice ${className}`, for: input.id }, input, h('span', { class: 'choice-body' }, body));
+}
+
 export function byId(id) {
   const node = document.getElementById(id);
   if (!node) throw new Error(`page is missing #${id}`);

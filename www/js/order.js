@@ -9,6 +9,7 @@ import {
   FINAL_STATUSES, dateTime, money, moneyCents, statusClass, statusDescription, statusLabel, toCents,
 } from './format.js';
 import { orderLink, orderLinkParams } from './order-link.js';
+import { branchOf, collectedAt, whenText, whereText } from './pickup.js';
 import { poll } from './poller.js';
 import * as savedOrders from './saved-orders.js';
 
@@ -44,6 +45,7 @@ function progressSteps(status) {
     case 'cancelled': return ['pending', 'cancelled'];
     case 'failed': return ['pending', 'processing', 'failed'];
     case 'refunded': return ['pending', 'processing', 'completed', 'refunded'];
+    case 'collected': return ['pending', 'processing', 'completed', 'collected'];
     default: return ['pending', 'processing', 'completed'];
   }
 }
@@ -77,6 +79,30 @@ function renderItems(order) {
     h('tfoot', {}, h('tr', {},
       h('th', { scope: 'row', colspan: 3 }, 'Total'),
       h('td', { class: 'num total' }, money(order.total_amount)))));
+}
+
+const PICKUP_NOTE = {
+  pending: 'We will have it ready for this time.',
+  processing: 'We will have it ready for this time.',
+  completed: 'Ready for you: give your order number at the counter.',
+  failed: 'There is nothing to collect.',
+  cancelled: 'There is nothing to collect.',
+  refunded: 'There is nothing to collect.',
+};
+
+// Where (branch name and address) and when (the bakery's time) to collect.
+async function renderPickup(order) {
+  const b = await branchOf(order);
+  const when = whenText(order);
+  const card = byId('pickup-card');
+  card.hidden = !b && !when;
+  if (card.hidden) return;
+  replace(byId('pickup-branch'), b ? whereText(b) : 'At the bakery');
+  replace(byId('pickup-when'), when ? h('time', { datetime: order.pickup_at, class: 'pickup-when' }, when) : 'Any time we are open');
+  const at = collectedAt(order);
+  replace(byId('pickup-status'), order.status === 'collected'
+    ? ['Collected', at ? [' on ', h('time', { datetime: at }, dateTime(at))] : '', '. Enjoy!']
+    : PICKUP_NOTE[order.status] ?? '');
 }
 
 function renderHistory(order) {
@@ -163,6 +189,7 @@ function show(order) {
   renderHeader(order);
   renderStatus(order);
   renderProgress(order);
+  renderPickup(order);
   renderItems(order);
   renderHistory(order);
   if (statusChanged) renderActions(order);

@@ -5,10 +5,11 @@ import { getOrder } from './api.js';
 import { byId, h, replace } from './dom.js';
 import { FINAL_STATUSES, dateTime, money, plural, statusClass, statusLabel } from './format.js';
 import { orderLink } from './order-link.js';
+import { branchOf, whenText, whereText } from './pickup.js';
 import { poll } from './poller.js';
 import * as savedOrders from './saved-orders.js';
 
-const rows = new Map(); // order id -> { status element, details element, final }
+const rows = new Map(); // order id -> { status, details and pickup elements, final }
 
 function orderUrl(o) {
   const url = orderLink(o.id, o.token);
@@ -32,8 +33,9 @@ function renderRow(o) {
     h('div', { class: 'order-row-main' },
       h('a', { href: orderUrl(o), class: 'order-link' }, `Order #${o.id}`),
       h('span', { class: 'order-date' }, o.placed_at ? dateTime(o.placed_at) : '')),
-    h('div', { class: 'order-row-side' }, status, details, forget));
-  rows.set(o.id, { li, status, details, final: false });
+    h('div', { class: 'order-row-side' }, status, details, forget),
+    h('p', { class: 'order-pickup', hidden: true }));
+  rows.set(o.id, { li, status, details, pickup: li.querySelector('.order-pickup'), final: false });
   return li;
 }
 
@@ -45,6 +47,16 @@ function renderStatus(id, order) {
   replace(r.status, statusLabel(order.status));
   const count = (order.items ?? []).reduce((n, it) => n + it.quantity, 0);
   replace(r.details, `${plural(count, 'item', 'items')} · ${money(order.total_amount)}`);
+  renderPickup(r, order);
+}
+
+// "Collect at Riverside, 12 Mill Lane · Wed, Dec 2, 10:30 AM".
+async function renderPickup(r, order) {
+  const where = whereText(await branchOf(order));
+  const when = whenText(order);
+  r.pickup.hidden = !where && !when;
+  const verb = order.status === 'collected' ? 'Collected at' : 'Collect at';
+  replace(r.pickup, where ? `${verb} ${where}` : verb.replace(' at', ''), when ? ` · ${when}` : '');
 }
 
 function renderUnknown(id, err) {

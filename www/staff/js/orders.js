@@ -2,10 +2,11 @@
 // customer email (kept in the address, so a reload or a shared link shows
 // the same), newest first, a page at a time with the API's cursor; each
 // order opens to its items and history, and pending ones can be cancelled,
-// completed ones refunded (after a confirmation). ?id=N shows one order.
-import { cancelOrder, getOrder, listOrders, refundOrder } from './staff-api.js';
+// completed ones refunded (after a confirmation) or marked collected. ?id=N
+// shows one order.
+import { cancelOrder, collectOrder, getOrder, listOrders, refundOrder } from './staff-api.js';
 import { byId, h, replace, srOnly } from '/js/dom.js';
-import { dateTime, money, moneyCents, toCents } from '/js/format.js';
+import { dateTime, money, moneyCents, pickupTime, toCents } from '/js/format.js';
 import { expired, startPage } from './session.js';
 import { badge, errorText, say } from './ui.js';
 
@@ -40,9 +41,18 @@ function history(o) {
   }));
 }
 
+// "Collect at High Street, 12 High Street · Wed, Dec 2, 7:00 AM".
+function pickupLine(o) {
+  if (!o.branch && !o.pickup_at) return null;
+  const where = o.branch ? `${o.branch.name}${o.branch.address ? `, ${o.branch.address}` : ''}` : 'the bakery';
+  return h('p', { class: 'pickup-line' }, `${o.status === 'collected' ? 'Collected at' : 'Collect at'} ${where}`,
+    o.pickup_at ? [' · ', h('time', { datetime: o.pickup_at }, pickupTime(o.pickup_at))] : ' · when convenient');
+}
+
 function renderDetails(row, o) {
   replace(row.querySelector('.details'),
     o.failure_reason ? h('p', { class: 'failure-reason' }, 'Reason: ', o.failure_reason) : null,
+    pickupLine(o),
     h('h3', {}, 'Items'), h('div', { class: 'table-scroll' }, itemsTable(o)),
     h('h3', {}, 'History'), history(o));
 }
@@ -96,6 +106,25 @@ async function act(row, action) {
   msg.focus();
 }
 
+// "Mark collected" at the counter: no confirmation (nothing is lost).
+function collectButton(row, o) {
+  const b = h('button', { class: 'button collect', type: 'button' }, 'Mark collected', srOnly(` order #${orderId(o)}`));
+  b.addEventListener('click', async () => {
+    const msg = row.querySelector('.form-message');
+    b.disabled = true;
+    try {
+      fillRow(row, await collectOrder(orderId(o)));
+      say(msg, `Order #${orderId(o)} is collected.`);
+    } catch (err) {
+      if (expired(err)) return;
+      b.disabled = false;
+      say(msg, `Collect refused: ${errorText(err)}`, true);
+    }
+    msg.focus();
+  });
+  return b;
+}
+
 // Puts the order's current state into its row: badge, customer, action.
 function fillRow(row, o) {
   row.order = { ...row.order, ...o };
@@ -109,7 +138,7 @@ function fillRow(row, o) {
   } else {
     const b = h('button', { class: 'button button-secondary act', type: 'button' }, action.verb, srOnly(` order #${orderId(cur)}`));
     b.addEventListener('click', () => replace(row.querySelector('.confirm-area'), confirmBox(row, row.order, action)));
-    replace(area, b);
+    replace(area, b, cur.status === 'completed' ? collectButton(row, cur) : null);
   }
   if (!row.querySelector('.details').hidden && cur.items) renderDetails(row, cur);
 }
@@ -124,7 +153,8 @@ function orderRow(o) {
       h('h2', { class: 'item-title' }, `Order #${id}`),
       h('span', { class: 'status' }),
       h('strong', { class: 'total' })),
-    h('p', { class: 'item-meta' }, h('time', { datetime: o.created_at }, dateTime(o.created_at)), ' · ',
+    h('p', { class: 'item-meta' }, h('time', { datetime: o.created_at }, dateTime(o.created_at)),
+      o.pickup_at ? [' · pickup ', h('time', { datetime: o.pickup_at, class: 'pickup-at' }, pickupTime(o.pickup_at))] : null, ' · ',
       h('span', { class: 'customer wrap-anywhere' }, o.customer_name ?? '', ' ', h('span', { class: 'muted' }, `<${o.customer_email ?? ''}>`))),
     h('div', { class: 'button-row' }, show, h('span', { class: 'action-area' })),
     h('div', { class: 'confirm-area' }),

@@ -1,8 +1,10 @@
 // products.js - products and stock: every product, inactive ones too, each
-// with its price and stock editable in place, a button taking it off sale
-// or back on, and a form adding a new one. A 422 marks the input to blame.
+// with its price, stock, allergens and dietary tags editable in place, a
+// button taking it off sale or back on, and a form adding a new one. A 422
+// marks the input to blame.
 import { createProduct, listProducts, updateProduct } from './staff-api.js';
-import { byId, h, replace, srOnly } from '/js/dom.js';
+import { append, byId, choice, h, replace, srOnly } from '/js/dom.js';
+import { ALLERGENS, DIETARY } from '/js/diet.js';
 import { money } from '/js/format.js';
 import { expired, startPage } from './session.js';
 import { clearFields, errorText, markField, say } from './ui.js';
@@ -25,6 +27,61 @@ function field(id, label, name, input) {
   return h('div', { class: 'field' }, h('label', { for: id }, label, srOnly(` of ${name}`)), input);
 }
 
+// Checkboxes for the tags of one kind ('allergens' or 'dietary'), named so
+// that a 422 naming the field marks the first of them.
+function tagBoxes(key, kind, names, of) {
+  const legend = kind === 'allergens' ? 'Contains' : 'Suitable for';
+  return h('fieldset', { class: 'tag-boxes' },
+    h('legend', {}, legend, of ? srOnly(` (${of})`) : null),
+    h('ul', { class: 'chips' }, names.map((t) => {
+      const id = `${key}-${kind}-${t}`;
+      return h('li', {}, choice(h('input', { type: 'checkbox', id, name: kind, value: t }), 'check-chip', t));
+    })));
+}
+
+// "Contains gluten, milk · vegan" of a product.
+function tagsText(p) {
+  const contains = p.allergens?.length ? `Contains ${p.allergens.join(', ')}` : 'No listed allergens';
+  return p.dietary?.length ? `${contains} · ${p.dietary.join(', ')}` : contains;
+}
+
+// The row's tags: a line saying them, and the checkboxes to change them,
+// made when first asked for (a list of hundreds of products stays light).
+function tagsArea(row, key, p) {
+  const area = h('div', { class: 'row-tags' });
+  if (!Array.isArray(p.allergens) && !Array.isArray(p.dietary)) return area;
+  const edit = h('button', { class: 'link-button edit-tags', type: 'button', 'aria-expanded': 'false' },
+    'Edit allergens and diet', srOnly(` of ${p.name}`));
+  edit.addEventListener('click', () => {
+    const open = edit.getAttribute('aria-expanded') !== 'true';
+    edit.setAttribute('aria-expanded', String(open));
+    let boxes = area.querySelector('.tag-editor');
+    if (!boxes) {
+      const cur = products.get(Number(row.dataset.productId));
+      boxes = h('div', { class: 'tag-editor' },
+        tagBoxes(key, 'allergens', ALLERGENS, cur.name), tagBoxes(key, 'dietary', DIETARY, cur.name));
+      area.append(boxes);
+      setTicked(boxes, 'allergens', cur.allergens);
+      setTicked(boxes, 'dietary', cur.dietary);
+    }
+    boxes.hidden = !open;
+    if (open) boxes.querySelector('input')?.focus();
+  });
+  return append(area, h('p', { class: 'tags-line' }, h('span', { class: 'tags-text' }), ' ', edit));
+}
+
+// The ticked tags of one kind inside container, in the API's order.
+function ticked(container, kind) {
+  return [...container.querySelectorAll(`input[name="${kind}"]:checked`)].map((i) => i.value);
+}
+
+function setTicked(container, kind, list) {
+  const on = new Set(Array.isArray(list) ? list : []);
+  for (const i of container.querySelectorAll(`input[name="${kind}"]`)) i.checked = on.has(i.value);
+}
+
+const sameTags = (a, b) => JSON.stringify([...a].sort()) === JSON.stringify([...(b ?? [])].sort());
+
 function productRow(p) {
   const key = `p${p.id}`;
   const form = h('form', { class: 'row-form', novalidate: true },
@@ -45,6 +102,7 @@ function productRow(p) {
     p.description ? h('p', { class: 'muted item-description' }, p.description) : null,
     form,
     h('p', { id: `${key}-msg`, class: 'form-message', role: 'status' }));
+  form.querySelector('.row-buttons').before(tagsArea(row, key, p));
   form.addEventListener('submit', (e) => { e.preventDefault(); save(row); });
   form.querySelector('.toggle').addEventListener('click', () => toggle(row));
   return row;
@@ -56,6 +114,10 @@ function fillRow(row, p) {
   products.set(p.id, p);
   row.querySelector('[name=price]').value = String(p.price);
   row.querySelector('[name=stock]').value = String(p.stock);
+  setTicked(row, 'allergens', p.allergens);
+  setTicked(row, 'dietary', p.dietary);
+  const line = row.querySelector('.tags-text');
+  if (line) replace(line, tagsText(p));
   row.classList.toggle('is-inactive', !p.active);
   const state = row.querySelector('.state');
   state.className = `badge state ${p.active ? 'status-completed' : 'status-cancelled'}`;
@@ -100,11 +162,15 @@ function save(row) {
   const changes = {};
   if (price !== Number(p.price)) changes.price = price;
   if (stock !== Number(p.stock)) changes.stock = stock;
+  // The tags only when their checkboxes were opened.
+  for (const kind of ['allergens', 'dietary']) {
+    if (row.querySelector('.tag-editor') && !sameTags(ticked(row, kind), p[kind])) changes[kind] = ticked(row, kind);
+  }
   if (Object.keys(changes).length === 0) {
-    say(msg, 'Nothing to save: price and stock are unchanged.');
+    say(msg, 'Nothing to save: nothing was changed.');
     return;
   }
-  send(row, changes, (q) => `Saved: ${q.name} now ${money(q.price)}, ${q.stock} in stock.`);
+  send(row, changes, (q) => `Saved: ${q.name} now ${money(q.price)}, ${q.stock} in stock${changes.allergens || changes.dietary ? `; ${tagsText(q)}` : ''}.`);
 }
 
 function toggle(row) {
@@ -140,6 +206,8 @@ function newProduct(form) {
     price: priceValue(form.price.value),
     stock: stockValue(form.stock.value),
     active: form.active.checked,
+    allergens: ticked(form, 'allergens'),
+    dietary: ticked(form, 'dietary'),
   };
 }
 
@@ -173,5 +241,6 @@ async function onCreate(event) {
 }
 
 startPage();
+byId('create-tags').append(tagBoxes('new', 'allergens', ALLERGENS, ''), tagBoxes('new', 'dietary', DIETARY, ''));
 byId('create-form').addEventListener('submit', onCreate);
 load();

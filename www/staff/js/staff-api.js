@@ -88,3 +88,46 @@ export function summary(range = {}) {
 export function audit(page = {}) {
   return request('GET', `/api/staff/audit${query(page)}`);
 }
+
+// Every branch: [{id, name, address, opening_hours, slot_capacity, default,
+// timezone}].
+export function listBranches() {
+  return request('GET', '/api/staff/branches');
+}
+
+// branch: {name, address, opening_hours?, slot_capacity?} → 201 the branch.
+export function createBranch(branch) {
+  return write('POST', '/api/staff/branches', branch);
+}
+
+// changes: any of name, address, opening_hours (the days named), slot_capacity.
+export function updateBranch(branchId, changes) {
+  return write('PATCH', `/api/staff/branches/${id(branchId)}`, changes);
+}
+
+// [{product_id, name, stock}] at the branch, every product.
+export function branchStock(branchId) {
+  return request('GET', `/api/staff/branches/${id(branchId)}/stock`);
+}
+
+// → {branch_id, product_id, stock}; 422 invalid_stock.
+export function setBranchStock(branchId, productId, stock) {
+  return write('PUT', `/api/staff/branches/${id(branchId)}/stock/${id(productId)}`, { stock });
+}
+
+// completed → collected; 409 otherwise. Resolves to the order.
+export function collectOrder(orderId) {
+  return write('POST', `/api/staff/orders/${id(orderId)}/collect`);
+}
+
+// {branch, date} → {branch_id, date, slots: [start], products: [{product_id,
+// name, total, slots: [{start, quantity}]}]}: what to have ready.
+export function production(day = {}) {
+  return request('GET', `/api/staff/production${query(day)}`);
+}
+
+// {branch, date} → {branch_id, date, slots: [{start, end, orders:
+// [{order_id, status, customer_name, total_amount, items}]}]}.
+export function pickups(day = {}) {
+  return request('GET', `/api/staff/pickups${query(day)}`);
+}
