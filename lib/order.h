@@ -201,6 +201,16 @@ struct order_backlog {
  * check's PostgreSQL ping. 0, or -1 when the database does not answer. */
 int order_backlog(struct db *db, struct order_backlog *out);
 
+/* Orders per status, and how long the oldest in each has existed. */
+struct order_census {
+	long long count[ORDER_STATUS_COUNT];
+	long long oldest_s[ORDER_STATUS_COUNT]; /* whole seconds; 0 when none */
+};
+
+/* Fills out in one statement (metrics). 0, or -1 when the database does
+ * not answer. */
+int order_census(struct db *db, struct order_census *out);
+
 /* The access token of a new order, ORDER_TOKEN_LEN hex characters: 128
  * bits from the kernel's CSPRNG, or, for a request with an Idempotency-Key,
  * derived from the key and the request's fingerprint, so that a retry can
@@ -212,15 +222,5 @@ int order_token_new(const char *idempotency_key, const char *request_hash,
 /* 1 when the token a caller presented is the one whose hash is stored
  * (token_hash, SHA-256 hex), compared in constant time. */
 int order_token_matches(const char *presented, const char *token_hash);
-
-/* Orders per status, and how long the oldest in each has existed. */
-struct order_census {
-	long long count[ORDER_STATUS_COUNT];
-	long long oldest_s[ORDER_STATUS_COUNT]; /* whole seconds; 0 when none */
-};
-
-/* Fills out in one statement (metrics). 0, or -1 when the database does
- * not answer. */
-int order_census(struct db *db, struct order_census *out);
 
 #endif
