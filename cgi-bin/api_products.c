@@ -239,17 +239,21 @@ void api_products_list(struct app *app, const struct request *req, struct respon
 	response_json(res, 200, body, len);
 }
 
-/* GET /api/products/{id}: 200 the product; 404 unknown or not on sale;
- * 503 PostgreSQL down; 500 out of memory. */
+/* GET /api/products/{id}[?branch=]: 200 the product with that branch's
+ * stock (else the default branch's); 400 malformed branch; 404 unknown or
+ * not on sale, or unknown branch; 503 PostgreSQL down; 500 out of memory. */
 void api_products_get(struct app *app, const struct request *req, struct response *res,
 		      const struct route_args *args)
 {
 	struct product_list list;
+	long long branch;
 	cJSON *o;
 	enum lookup found;
 
-	(void)req;
-	found = product_get(app->db, args->id[0], &list);
+	if (api_branch_query(req, res, "invalid_query", &branch) < 0 ||
+	    (branch && api_branch_exists(app, branch, &branch, res) < 0))
+		return;
+	found = product_get(app->db, args->id[0], branch, &list);
 	if (found == LOOKUP_FOUND && !list.items[0].active) {
 		/* Withdrawn from sale: not there for customers. */
 		product_list_release(&list);

@@ -43,7 +43,7 @@ void api_staff_products_list(struct app *app, const struct request *req, struct 
 static void send_product(struct app *app, struct response *res, int status, long long id)
 {
 	struct product_list list;
-	enum lookup found = product_get(app->db, id, &list);
+	enum lookup found = product_get(app->db, id, 0, &list);
 
 	cache_listing_invalidate(app->cache);
 	switch (found) {

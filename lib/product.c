@@ -14,24 +14,27 @@
 #define NCOLUMNS 9
 #define NSTRINGS 5 /* name, description, category, allergens, dietary */
 
+/* Products with branch $2's stock (0 = the default branch). */
+#define WITH_STOCK "SELECT " PRODUCT_COLUMNS("coalesce(s.stock, 0)") " FROM products p" \
+	" LEFT JOIN branch_stock s ON s.product_id = p.id"                         \
+	"  AND s.branch_id = coalesce(nullif($2::bigint, 0), bakery_default_branch())"
+
 /* A listing: the storefront's (active products) or the staff's (all),
  * with one branch's stock, filtered by category, allergens and tags. */
 static struct db_stmt list_products = {
 	"product_list",
-	"SELECT " PRODUCT_COLUMNS("coalesce(s.stock, 0)") " FROM products p"
-	" LEFT JOIN branch_stock s ON s.product_id = p.id"
-	"  AND s.branch_id = coalesce(nullif($2::bigint, 0), bakery_default_branch())"
+	WITH_STOCK
 	" WHERE ($1::boolean OR p.active) AND ($3 = '' OR p.category = $3)"
 	" AND NOT p.allergens && coalesce($4::text[], '{}') AND p.dietary @> coalesce($5::text[], '{}')"
 	" ORDER BY p.category, p.name, p.id",
 	5, 1, 0
 };
 
-/* One product by id, whatever its state; the default branch's stock. */
+/* One product by id, whatever its state, with a branch's stock. */
 static struct db_stmt get_one = {
 	"product_get",
-	"SELECT " PRODUCT_COLUMNS("p.stock") " FROM products p WHERE p.id = $1",
-	1, 1, 0
+	WITH_STOCK " WHERE p.id = $1",
+	2, 1, 0
 };
 
 static int parse_ll(const char *s, long long *out)
@@ -103,11 +106,16 @@ int product_list(struct db *db, const struct product_filter *f, struct product_l
 	return rc;
 }
 
-enum lookup product_get(struct db *db, long long id, struct product_list *list)
+enum lookup product_get(struct db *db, long long id, long long branch, struct product_list *list)
 {
-	PGresult *res = db_exec_id(db, &get_one, id, NULL);
+	char idbuf[24], bbuf[24];
+	const char *params[] = { idbuf, bbuf };
+	PGresult *res;
 	int rc;
 
+	snprintf(idbuf, sizeof(idbuf), "%lld", id);
+	snprintf(bbuf, sizeof(bbuf), "%lld", branch);
+	res = db_exec(db, &get_one, params, NULL);
 	if (res == NULL)
 		return LOOKUP_ERROR;
 	rc = map_rows(res, list);

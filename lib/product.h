@@ -38,9 +38,10 @@ struct product_filter {
  * product_list_release). 0 or -1 (db down). */
 int product_list(struct db *db, const struct product_filter *f, struct product_list *list);
 
-/* One product, active or not: LOOKUP_FOUND (a one-item list, to release
- * with product_list_release), LOOKUP_NONE, or LOOKUP_ERROR (db down). */
-enum lookup product_get(struct db *db, long long id, struct product_list *list);
+/* One product, active or not, with its stock at branch (0 = the default
+ * branch): LOOKUP_FOUND (a one-item list, to release with
+ * product_list_release), LOOKUP_NONE, or LOOKUP_ERROR (db down). */
+enum lookup product_get(struct db *db, long long id, long long branch, struct product_list *list);
 
 void product_list_release(struct product_list *list);
 
