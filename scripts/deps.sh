@@ -12,8 +12,11 @@ set -euo pipefail
 #        the deployment tests (t/6x-*.t) need lighttpd (the CGI example),
 #        docker-compose (only to validate docker-compose.yml) and systemd
 #        (systemd-analyze verify; no systemd is started).
+# bench: wrk (HTTP load, make bench and make soak); pgbench comes with the
+#        postgresql server package on Debian (postgresql-15)
 # usage: deps.sh          what building and running need (make run/up)
 #        deps.sh --test   that, plus what the tests need (make test)
+#        deps.sh --bench  that, plus what make bench and make soak need
 PACKAGES=(
 	gcc make pkg-config libc6-dev
 	libfcgi-dev libpq-dev librabbitmq-dev libcjson-dev libhiredis-dev libcrypt-dev
@@ -21,12 +24,14 @@ PACKAGES=(
 	gettext-base curl procps
 )
 TEST_PACKAGES=(perl libdbd-pg-perl amqp-tools chromium nodejs lighttpd docker-compose systemd)
+BENCH_PACKAGES=(wrk perl libdbd-pg-perl amqp-tools)
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 WITH_TESTS=0
 case ${1:-} in
 	--test) WITH_TESTS=1; PACKAGES+=("${TEST_PACKAGES[@]}") ;;
+	--bench) PACKAGES+=("${BENCH_PACKAGES[@]}") ;;
 	"") ;;
-	*) echo "usage: deps.sh [--test]" >&2; exit 2 ;;
+	*) echo "usage: deps.sh [--test|--bench]" >&2; exit 2 ;;
 esac
 
 # playwright-core as pinned in package-lock.json, into $REPO/node_modules;
