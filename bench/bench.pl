@@ -45,7 +45,7 @@ my $b_port = $ENV{BENCH_B_PORT} // $ENV{BAKERY_HTTP_PORT} + 2;
 my $base = "http://127.0.0.1:$ENV{BAKERY_HTTP_PORT}";
 $ENV{BAKERY_URL} = $base;
 my $load_before = load_avg();
-my ($static_pid, @rows, %peak, %ceiling);
+my ($static_pid, @rows, @cpu_rows, %peak, %ceiling);
 
 stack_up();
 END {
@@ -138,11 +138,17 @@ EOF
 		or die "bench: ceiling A does not answer the listing's bytes\n";
 }
 
+# The bench's own processes whose CPU is counted.
+sub snap { return $static_pid ? ('fcgi-static' => $static_pid) : () }
+
 sub wrk {
 	my (%o) = @_;
-	return wrk_run(seconds => $secs, connections => $conns, threads => $threads,
+	my $before = cpu_snapshot(snap());
+	my $r = wrk_run(seconds => $secs, connections => $conns, threads => $threads,
 		script => 'wrk-get.lua', %o, env => { BENCH_PMIN => $pmin, BENCH_PMAX => $pmax,
 			%{ $o{env} || {} } });
+	$r->{cpu} = cpu_delta($before, cpu_snapshot(snap()), $r->{requests});
+	return $r;
 }
 
 # pgbench -M prepared, one placement per transaction script; the latency
@@ -153,6 +159,7 @@ sub pgbench {
 	my @cmd = ('pgbench', '-n', '-M', 'prepared', '-c', $pg_clients, '-j', $threads, '-T', $secs,
 		'-f', "$repo/bench/placement.sql", '-D', "pmin=$pmin", '-D', "pmax=$pmax",
 		'-l', "--log-prefix=$prefix", $ENV{DATABASE_URL});
+	my $before = cpu_snapshot(snap());
 	open(my $fh, '-|', @cmd) or die "pgbench: $!";
 	my $out = do { local $/; <$fh> } // '';
 	close $fh;
@@ -165,7 +172,7 @@ sub pgbench {
 		while (<$l>) { my @c = split; push @lat, $c[2] if @c > 2 }
 	}
 	@lat = sort { $a <=> $b } @lat;
-	return { rps => $tps // 0, requests => scalar @lat, errors => ($failed // 0) + ($? ? 1 : 0),
+	return { cpu => cpu_delta($before, cpu_snapshot(snap()), scalar @lat), rps => $tps // 0, requests => scalar @lat, errors => ($failed // 0) + ($? ? 1 : 0),
 		p50_ms => pct(\@lat, 50) / 1000, p99_ms => pct(\@lat, 99) / 1000 };
 }
 
@@ -184,16 +191,18 @@ sub completion {
 	sql(q{TRUNCATE orders CASCADE});
 	stack_service(start => 'worker') or die "bench: cannot start the stack's worker\n";
 	my @extra = map { start_worker(name => "worker-bench$_") } 2 .. $n;
+	my $before = cpu_snapshot(snap());
 	my $w = wrk(url => $base, script => 'wrk-orders.lua', env => { BENCH_SHAPE => 'full' });
 	wait_until(600, sub { !(sql(q{SELECT 1 FROM orders WHERE status IN ('pending', 'processing') LIMIT 1}))[0] })
 		or warn "bench: orders still not final after 600 s\n";
 	my ($done, $all, $span) = @{ (sql(q{SELECT count(*) FILTER (WHERE status = 'completed'), count(*),
 		extract(epoch FROM max(updated_at) - min(created_at)) FROM orders}))[0] };
+	my $cpu = cpu_delta($before, cpu_snapshot(snap()), $done);
 	note_peak('worker', stack_pids(qr{/bakery-worker$}));
 	stop_worker($_) for @extra;
 	stack_service(stop => 'worker');
 	return { rps => $span > 0 ? $done / $span : 0, requests => $done, p50_ms => $w->{p50_ms},
-		p99_ms => $w->{p99_ms}, errors => $w->{errors} + ($all - $done), note => 'placement latency' };
+		p99_ms => $w->{p99_ms}, errors => $w->{errors} + ($all - $done), cpu => $cpu };
 }
 
 sub note_peak {
@@ -217,6 +226,7 @@ sub row {
 		$met = sprintf('≥ %.1f×%s%s: %s', $target, $ceil, $p99_target ? ", p99 < $p99_target ms" : '',
 			$ok ? 'met' : 'NOT met');
 	}
+	push @cpu_rows, [ $what, $r->{cpu} || {} ];
 	push @rows, [ $what, sprintf('%.0f', $r->{rps}), sprintf('%.1f', $r->{p50_ms}),
 		sprintf('%.1f', $r->{p99_ms}), $r->{errors}, $ratio, $met ];
 	printf "bench: %-42s %8s req/s  p50 %6s ms  p99 %6s ms  errors %s  %s %s\n", @{ $rows[-1] };
@@ -240,6 +250,7 @@ $table
 Errors in total: $errors (answers of 400 and above, socket errors, and for completion orders that did not complete).
 $rss
 EOF
+	$text .= cpu_table();
 	print "\n$text";
 	my $doc = $ENV{BENCH_DOC} // "$repo/docs/performance.md";
 	return if $doc eq '-';
@@ -248,6 +259,23 @@ EOF
 		or die "bench: $doc has no <!-- bench-table --> ... <!-- /bench-table --> lines\n";
 	write_file($doc, $old);
 	say_bench("table written to $doc");
+}
+
+# Where the CPU went: microseconds of CPU per request (per completed order
+# for completion) of each program, from /proc (Bench::cpu_snapshot).
+sub cpu_table {
+	my @progs = qw(nginx bakery-api fcgi-static postgres redis rabbitmq bakery-worker client);
+	my $t = "\nCPU per request, in microseconds (user + system, from /proc; the machine's other load is not in it;\n"
+		. "client is wrk or pgbench):\n\n"
+		. '| what | ' . join(' | ', @progs, 'total') . " |\n|---|" . ('---:|' x (@progs + 1)) . "\n";
+	for my $r (@cpu_rows) {
+		my ($what, $cpu) = @$r;
+		my $sum = 0;
+		$sum += $_ for values %$cpu;
+		$t .= "| $what | " . join(' | ', map { $cpu->{$_} ? sprintf('%.0f', $cpu->{$_}) : '' } @progs)
+			. sprintf(" | %.0f |\n", $sum);
+	}
+	return $t;
 }
 
 sub read_file {

@@ -316,24 +316,23 @@ static int map_order(struct order *o, PGresult *head, PGresult *items, PGresult 
 	return 0;
 }
 
+/* The order, its items and its history: one round trip. */
+static struct db_stmt *const order_reads[] = { &select_order, &select_items, &select_history };
+
 enum lookup order_get(struct db *db, long long id, struct order *o)
 {
-	PGresult *head, *items = NULL, *hist = NULL;
+	PGresult *res[3];
 
 	memset(o, 0, sizeof(*o));
-	head = db_exec_id(db, &select_order, id, NULL);
-	if (head == NULL)
+	if (db_exec_ids(db, order_reads, 3, id, res) < 0)
 		return LOOKUP_ERROR;
-	if (PQntuples(head) != 1) {
-		PQclear(head);
+	for (int i = 0; i < 3; i++)
+		o->owned[i] = res[i];
+	if (PQntuples(res[0]) != 1) {
+		order_release(o);
 		return LOOKUP_NONE;
 	}
-	o->owned[0] = head;
-	items = db_exec_id(db, &select_items, id, NULL);
-	o->owned[1] = items;
-	hist = items ? db_exec_id(db, &select_history, id, NULL) : NULL;
-	o->owned[2] = hist;
-	if (hist == NULL || map_order(o, head, items, hist) < 0) {
+	if (map_order(o, res[0], res[1], res[2]) < 0) {
 		order_release(o);
 		return LOOKUP_ERROR;
 	}

@@ -12,7 +12,7 @@ use POSIX ();
 use Time::HiRes qw(time sleep);
 
 our @EXPORT = qw(repo stack_env stack_up stack_down stack_cmd wrk_run duration_s
-	stack_pids vm_kb machine load_avg say_bench);
+	stack_pids vm_kb machine load_avg say_bench cpu_snapshot cpu_delta);
 
 my $repo = POSIX::getcwd();
 $repo = "$FindBin::Bin/.." if -d "$FindBin::Bin/../scripts";
@@ -116,6 +116,54 @@ sub vm_kb {
 	open(my $fh, '<', "/proc/$pid/status") or return 0;
 	while (<$fh>) { return $1 if /^\Q$field\E:\s+(\d+)/ }
 	return 0;
+}
+
+# CPU time (user + system, with that of reaped children, in clock ticks)
+# per program of the stack: each program supervisord runs with all its
+# descendants (PostgreSQL's backends, the api's responders), plus the
+# process trees of the pids in %extra (name => pid), plus 'client': this
+# process's reaped children (wrk, pgbench). A profile the machine's other
+# load does not blur: where the CPU of one run went.
+sub cpu_snapshot {
+	my (%extra) = @_;
+	my (%stat, %kids);
+	for my $dir (glob '/proc/[0-9]*') {
+		open(my $s, '<', "$dir/stat") or next;
+		my $line = <$s> // next;
+		my ($pid, $comm, $rest) = $line =~ /^(\d+) \((.*)\) (.*)$/ or next;
+		my @f = split ' ', $rest;
+		$stat{$pid} = [ $comm, $f[11] + $f[12] + $f[13] + $f[14] ];
+		push @{ $kids{ $f[1] } }, $pid;
+	}
+	my $tree;
+	$tree = sub { my $t = $stat{ $_[0] } ? $stat{ $_[0] }[1] : 0; $t += $tree->($_) for @{ $kids{ $_[0] } || [] }; $t };
+	my %t;
+	if (open(my $fh, '<', "$ENV{BAKERY_VAR}/run/supervisord.pid")) {
+		my $sv = <$fh> // 0;
+		chomp $sv;
+		for my $p (@{ $kids{$sv} || [] }) {
+			my $name = $stat{$p}[0];
+			$name = 'rabbitmq' if $name =~ /^beam/;
+			$name = 'redis' if $name =~ /^redis/;
+			$t{$name} += $tree->($p);
+		}
+	}
+	$t{$_} += $tree->($extra{$_}) for keys %extra;
+	my @times = POSIX::times();
+	$t{client} = $times[3] + $times[4];
+	return \%t;
+}
+
+# CPU microseconds per request of each program between two snapshots.
+sub cpu_delta {
+	my ($before, $after, $requests) = @_;
+	my $tick = POSIX::sysconf(POSIX::_SC_CLK_TCK()) || 100;
+	my %d;
+	for my $p (keys %$after) {
+		my $ticks = $after->{$p} - ($before->{$p} // 0);
+		$d{$p} = $ticks * 1e6 / $tick / ($requests || 1) if $ticks > 0;
+	}
+	return \%d;
 }
 
 sub load_avg {
