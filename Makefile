@@ -41,8 +41,8 @@ WORKER_OBJ := $(WORKER_SRC:%.c=$(BUILD)/obj/%.o)
 # Unit tests link the responder's objects too, all but its main().
 API_LIB_OBJ := $(filter-out $(BUILD)/obj/cgi-bin/main.o,$(API_OBJ))
 UNIT_BIN   := $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/%)
-# Developer tools built from the code, not installed: tools/config_table.c
-# becomes $(BUILD)/config-table.
+# Developer and test tools built from the code, not installed:
+# tools/config_table.c becomes $(BUILD)/config-table.
 TOOL_BIN   := $(patsubst tools/%.c,$(BUILD)/%,$(subst _,-,$(TOOL_SRC)))
 
 
@@ -72,6 +72,10 @@ unit-tests: $(UNIT_BIN)
 
 $(BUILD)/config-table: $(BUILD)/obj/tools/config_table.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $^ $(LDLIBS)
+
+# A test tool: amqp-publish with a message id (t/lib/WorkerTest.pm).
+$(BUILD)/amqp-send: $(BUILD)/obj/tools/amqp_send.o
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(HARDEN_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 tools: $(TOOL_BIN)
 

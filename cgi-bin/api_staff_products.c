@@ -125,12 +125,16 @@ void api_staff_products_update(struct app *app, const struct request *req, struc
 	}
 	rc = backoffice_product_update(app->db, &args->access.session, args->id[0], &p);
 	cJSON_Delete(root);
-	if (rc < 0) {
+	switch (rc) {
+	case LOOKUP_ERROR:
 		api_unavailable(res, "postgres");
-	} else if (rc == 0) {
+		break;
+	case LOOKUP_NONE:
 		response_error(res, 404, "not_found", NULL, "There is no such product.");
-	} else {
+		break;
+	case LOOKUP_FOUND:
 		log_info("product %lld changed by %s", args->id[0], args->access.session.username);
 		send_product(app, res, 200, args->id[0]);
+		break;
 	}
 }

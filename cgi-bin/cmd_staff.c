@@ -59,7 +59,7 @@ int cmd_create_staff(const struct config *cfg, const char *name)
 {
 	char password[PASSWORD_MAX];
 	struct db *db;
-	int rc = -1;
+	enum staff_create_result rc = STAFF_CREATE_ERROR;
 
 	if (read_password(password, sizeof(password)) < 0 ||
 	    !utf8_valid(password, strlen(password)) ||
@@ -72,15 +72,21 @@ int cmd_create_staff(const struct config *cfg, const char *name)
 	if (db)
 		rc = staff_create(db, name, password);
 	database_free(db);
-	if (rc == -2)
-		fprintf(stderr, "bakery-api: a staff account named \"%s\" exists already\n", name);
-	else if (rc == -3)
-		fprintf(stderr, "bakery-api: the name must be 1 to %d bytes\n", STAFF_USERNAME_MAX);
-	else if (rc < 0)
-		fprintf(stderr, "bakery-api: the account could not be stored (is PostgreSQL up?)\n");
-	else
+	switch (rc) {
+	case STAFF_CREATED:
 		printf("staff account \"%s\" created\n", name);
+		break;
+	case STAFF_NAME_TAKEN:
+		fprintf(stderr, "bakery-api: a staff account named \"%s\" exists already\n", name);
+		break;
+	case STAFF_NAME_INVALID:
+		fprintf(stderr, "bakery-api: the name must be 1 to %d bytes\n", STAFF_USERNAME_MAX);
+		break;
+	case STAFF_CREATE_ERROR:
+		fprintf(stderr, "bakery-api: the account could not be stored (is PostgreSQL up?)\n");
+		break;
+	}
 out:
 	explicit_bzero(password, sizeof(password));
-	return rc == 0 ? 0 : 1;
+	return rc == STAFF_CREATED ? 0 : 1;
 }

@@ -296,8 +296,11 @@ static int parse_items(const cJSON *root, struct order_input *out, struct input_
 	return 0;
 }
 
-int order_input_parse(const char *body, size_t len, struct order_input *out,
-		      struct input_error *err)
+/* Parses body as a JSON object and hands it to read_fields, with out
+ * zeroed first; the one place a body becomes a cJSON tree and is freed. */
+static int parse_body(const char *body, size_t len, struct order_input *out,
+		      struct input_error *err,
+		      int (*read_fields)(const cJSON *, struct order_input *, struct input_error *))
 {
 	cJSON *root = input_parse_object(body, len, err);
 	int rc;
@@ -305,25 +308,36 @@ int order_input_parse(const char *body, size_t len, struct order_input *out,
 	memset(out, 0, sizeof(*out));
 	if (root == NULL)
 		return -1;
-	rc = parse_customer(root, out, err);
+	rc = read_fields(root, out, err);
+	cJSON_Delete(root);
+	return rc;
+}
+
+static int read_order(const cJSON *root, struct order_input *out, struct input_error *err)
+{
+	int rc = parse_customer(root, out, err);
+
 	if (rc == 0)
 		rc = parse_items(root, out, err);
-	cJSON_Delete(root);
 	if (rc == 0)
 		qsort(out->items, (size_t)out->nitems, sizeof(out->items[0]), cmp_item);
 	return rc;
 }
 
+/* Seed 1's {"product_id", "quantity"?}: one line, quantity 1 by default. */
+static int read_seed(const cJSON *root, struct order_input *out, struct input_error *err)
+{
+	return parse_line(root, 1, -1, 1, out, err);
+}
+
+int order_input_parse(const char *body, size_t len, struct order_input *out,
+		      struct input_error *err)
+{
+	return parse_body(body, len, out, err, read_order);
+}
+
 int order_input_parse_seed(const char *body, size_t len, struct order_input *out,
 			   struct input_error *err)
 {
-	cJSON *root = input_parse_object(body, len, err);
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (root == NULL)
-		return -1;
-	rc = parse_line(root, 1, -1, 1, out, err);
-	cJSON_Delete(root);
-	return rc;
+	return parse_body(body, len, out, err, read_seed);
 }

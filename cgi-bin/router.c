@@ -171,25 +171,35 @@ static int changes_state(const struct request *req)
 	return strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0;
 }
 
-/* Whether the request carries a valid staff session (SPEC §6.2): 1 (with
- * access->session filled), 0 none, -1 a cookie session on a cross-site
- * write, -2 the database is down. The one place the session check goes,
- * for ROUTE_STAFF and ROUTE_ORDER_ACCESS rows alike. */
-static int staff_session(struct app *app, const struct request *req, struct route_access *access)
+enum staff_check {
+	STAFF_VALID,      /* access->session filled */
+	STAFF_NONE,       /* no session, or not a valid one */
+	STAFF_CROSS_SITE, /* a cookie session on a cross-site write */
+	STAFF_DB_DOWN,
+};
+
+/* Whether the request carries a valid staff session (SPEC §6.2). The one
+ * place the session check goes, for ROUTE_STAFF and ROUTE_ORDER_ACCESS rows
+ * alike. */
+static enum staff_check staff_session(struct app *app, const struct request *req,
+				      struct route_access *access)
 {
 	char token[STAFF_TOKEN_LEN + 1];
-	int cookie, rc;
+	int cookie;
 
 	if (api_staff_token(req, token, &cookie) <= 0)
-		return 0;
-	rc = staff_session_find(app->db, token, &access->session);
-	if (rc < 0)
-		return -2;
-	if (rc == 0)
-		return 0;
+		return STAFF_NONE;
+	switch (staff_session_find(app->db, token, &access->session)) {
+	case LOOKUP_ERROR:
+		return STAFF_DB_DOWN;
+	case LOOKUP_NONE:
+		return STAFF_NONE;
+	case LOOKUP_FOUND:
+		break;
+	}
 	if (cookie && changes_state(req) && !same_origin_write(req))
-		return -1;
-	return 1;
+		return STAFF_CROSS_SITE;
+	return STAFF_VALID;
 }
 
 /* Reads the staff session into access; 0, or -1 with res filled (401, 403
@@ -197,21 +207,27 @@ static int staff_session(struct app *app, const struct request *req, struct rout
 static int admit_staff(const struct route *r, struct app *app, const struct request *req,
 		       struct response *res, struct route_access *access)
 {
-	int rc = staff_session(app, req, access);
+	enum staff_check rc = staff_session(app, req, access);
 
-	access->staff = rc == 1;
-	if (!(r->flags & ROUTE_STAFF) || rc == 1)
+	access->staff = rc == STAFF_VALID;
+	if (!(r->flags & ROUTE_STAFF))
 		return 0;
-	if (rc == -2) {
+	switch (rc) {
+	case STAFF_VALID:
+		return 0;
+	case STAFF_DB_DOWN:
 		api_unavailable(res, "postgres");
-	} else if (rc == -1) {
+		break;
+	case STAFF_CROSS_SITE:
 		response_error(res, 403, "cross_site", NULL,
 			       "A cookie-authenticated change must come from this site "
 			       "(same Origin, JSON body or X-Requested-With).");
-	} else {
+		break;
+	case STAFF_NONE:
 		response_header(res, "WWW-Authenticate", "Bearer");
 		response_error(res, 401, "unauthorized", NULL,
 			       "This needs a staff session; please log in.");
+		break;
 	}
 	return -1;
 }

@@ -174,14 +174,14 @@ long long backoffice_product_create(struct db *db, const struct staff_session *w
 	return id;
 }
 
-int backoffice_product_update(struct db *db, const struct staff_session *who, long long id,
-			      const struct backoffice_product *p)
+enum lookup backoffice_product_update(struct db *db, const struct staff_session *who, long long id,
+				     const struct backoffice_product *p)
 {
 	struct product_params pp;
 	char idbuf[24];
 	const char *params[9];
 	PGresult *res;
-	int rc;
+	enum lookup rc;
 
 	product_params(p, who, &pp);
 	snprintf(idbuf, sizeof(idbuf), "%lld", id);
@@ -191,23 +191,37 @@ int backoffice_product_update(struct db *db, const struct staff_session *who, lo
 	params[8] = who->username;
 	res = db_exec(db, &product_update, params, NULL);
 	if (res == NULL)
-		return -1;
-	rc = ll_at(res, 0, 0) == 1;
+		return LOOKUP_ERROR;
+	rc = ll_at(res, 0, 0) == 1 ? LOOKUP_FOUND : LOOKUP_NONE;
 	PQclear(res);
 	return rc;
+}
+
+/* The parameters of a staff change to an order: $1 the order, $2 and $3
+ * who (for the audit log). */
+struct order_params {
+	char id[24], staff[24];
+	const char *v[3];
+};
+
+static void order_params(long long id, const struct staff_session *who, struct order_params *op)
+{
+	snprintf(op->id, sizeof(op->id), "%lld", id);
+	snprintf(op->staff, sizeof(op->staff), "%lld", who->staff_id);
+	op->v[0] = op->id;
+	op->v[1] = op->staff;
+	op->v[2] = who->username;
 }
 
 enum order_move_result backoffice_order_cancel(struct db *db, const struct staff_session *who,
 					       long long id, char status_out[16])
 {
-	char idbuf[24], staff[24];
-	const char *params[] = { idbuf, staff, who->username };
+	struct order_params op;
 	PGresult *res;
 	enum order_move_result rc;
 
-	snprintf(idbuf, sizeof(idbuf), "%lld", id);
-	snprintf(staff, sizeof(staff), "%lld", who->staff_id);
-	res = db_exec(db, &staff_cancel_stmt, params, NULL);
+	order_params(id, who, &op);
+	res = db_exec(db, &staff_cancel_stmt, op.v, NULL);
 	if (res == NULL)
 		return MOVE_ERROR;
 	if (PQgetisnull(res, 0, 1))
@@ -242,21 +256,19 @@ static enum order_move_result lock_completed(struct db *db, const char *idbuf,
 enum order_move_result backoffice_order_refund(struct db *db, const struct staff_session *who,
 					       long long id, char status_out[16])
 {
-	char idbuf[24], staff[24];
-	const char *params[] = { idbuf, staff, who->username };
+	struct order_params op;
 	PGresult *res;
 	enum order_move_result rc;
 
-	snprintf(idbuf, sizeof(idbuf), "%lld", id);
-	snprintf(staff, sizeof(staff), "%lld", who->staff_id);
+	order_params(id, who, &op);
 	if (db_begin(db) < 0)
 		return MOVE_ERROR;
-	rc = lock_completed(db, idbuf, status_out);
+	rc = lock_completed(db, op.id, status_out);
 	if (rc != MOVE_DONE) {
 		db_rollback(db);
 		return rc;
 	}
-	res = db_exec(db, &staff_refund_stmt, params, NULL);
+	res = db_exec(db, &staff_refund_stmt, op.v, NULL);
 	if (res == NULL || ll_at(res, 0, 1) != 1) {
 		PQclear(res);
 		db_rollback(db);

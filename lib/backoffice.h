@@ -36,8 +36,9 @@ struct backoffice_product {
 long long backoffice_product_create(struct db *db, const struct staff_session *who,
 				    const struct backoffice_product *p);
 
-/* Applies the set fields to product id: 1 done, 0 unknown product, -1 db. */
-int backoffice_product_update(struct db *db, const struct staff_session *who, long long id,
+/* Applies the set fields to product id: LOOKUP_FOUND (done), LOOKUP_NONE
+ * (unknown product) or LOOKUP_ERROR. */
+enum lookup backoffice_product_update(struct db *db, const struct staff_session *who, long long id,
 			      const struct backoffice_product *p);
 
 /* pending -> cancelled; completed -> refunded with its stock restored.

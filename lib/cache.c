@@ -13,6 +13,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "redis_url.h"
 
 #define CACHE_RETRY_INTERVAL_MS 1000
 #define LISTING_KEY "bakery:products:v1"
@@ -30,85 +31,27 @@ static const char put_script[] =
 
 struct cache {
 	redisContext *ctx;
-	char host[256];
-	char path[256];
-	char password[128];
-	int port;
-	int db;
+	struct redis_url url;
 	int timeout_ms;
 	struct clock_gate reconnect;
 };
 
-static int parse_tcp_url(struct cache *c, const char *rest, char *err, size_t errlen)
-{
-	const char *at = strrchr(rest, '@');
-	const char *hostpart = at ? at + 1 : rest;
-	size_t hlen = strcspn(hostpart, ":/");
-	const char *p = hostpart + hlen;
-
-	if (at) {
-		const char *pw = memchr(rest, ':', (size_t)(at - rest));
-
-		pw = pw ? pw + 1 : rest;
-		snprintf(c->password, sizeof(c->password), "%.*s", (int)(at - pw), pw);
-	}
-	if (hlen == 0 || hlen >= sizeof(c->host)) {
-		snprintf(err, errlen, "REDIS_URL has no host");
-		return -1;
-	}
-	memcpy(c->host, hostpart, hlen);
-	c->host[hlen] = '\0';
-	c->port = 6379;
-	if (*p == ':') {
-		char *end;
-		long port = strtol(p + 1, &end, 10);
-
-		if (end == p + 1 || port < 1 || port > 65535) {
-			snprintf(err, errlen, "REDIS_URL has a bad port");
-			return -1;
-		}
-		c->port = (int)port;
-		p = end;
-	}
-	if (*p == '/' && p[1]) {
-		char *end;
-		long db = strtol(p + 1, &end, 10);
-
-		if (*end || db < 0 || db > 255) {
-			snprintf(err, errlen, "REDIS_URL has a bad database number");
-			return -1;
-		}
-		c->db = (int)db;
-	} else if (*p && strcmp(p, "/") != 0) {
-		snprintf(err, errlen, "REDIS_URL is not redis://host:port/db");
-		return -1;
-	}
-	return 0;
-}
-
 struct cache *cache_new(const char *url, int timeout_ms, char *err, size_t errlen)
 {
 	struct cache *c = calloc(1, sizeof(*c));
-	int rc = -1;
+	char why[160];
 
 	if (c == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	c->timeout_ms = timeout_ms;
-	c->reconnect = CLOCK_GATE(CACHE_RETRY_INTERVAL_MS);
-	if (strncmp(url, "unix:", 5) == 0 && strlen(url + 5) < sizeof(c->path) && url[5]) {
-		snprintf(c->path, sizeof(c->path), "%s", url + 5);
-		rc = 0;
-	} else if (strncmp(url, "redis://", 8) == 0) {
-		rc = parse_tcp_url(c, url + 8, err, errlen);
-	} else {
-		snprintf(err, errlen, "REDIS_URL must start with redis:// or unix:");
-	}
-	if (rc < 0) {
+	if (redis_url_parse(url, &c->url, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "REDIS_URL %s", why);
 		free(c);
 		return NULL;
 	}
+	c->timeout_ms = timeout_ms;
+	c->reconnect = CLOCK_GATE(CACHE_RETRY_INTERVAL_MS);
 	return c;
 }
 
@@ -153,8 +96,8 @@ static int cache_connect(struct cache *c)
 		return 0;
 	if (!clock_gate_pass(&c->reconnect))
 		return -1;
-	c->ctx = c->path[0] ? redisConnectUnixWithTimeout(c->path, tv)
-			    : redisConnectWithTimeout(c->host, c->port, tv);
+	c->ctx = c->url.path[0] ? redisConnectUnixWithTimeout(c->url.path, tv)
+				 : redisConnectWithTimeout(c->url.host, c->url.port, tv);
 	if (c->ctx == NULL || c->ctx->err) {
 		if (c->ctx)
 			cache_drop(c, c->ctx->errstr);
@@ -164,20 +107,20 @@ static int cache_connect(struct cache *c)
 		cache_drop(c, "cannot set timeout");
 		return -1;
 	}
-	if (c->password[0]) {
-		const char *argv[] = { "AUTH", c->password };
+	if (c->url.password[0]) {
+		const char *argv[] = { "AUTH", c->url.password };
 		redisReply *r = cache_command(c, 2, argv, NULL);
 
 		if (r == NULL)
 			return -1;
 		freeReplyObject(r);
 	}
-	if (c->db) {
+	if (c->url.db) {
 		char db[8];
 		const char *argv[] = { "SELECT", db };
 		redisReply *r;
 
-		snprintf(db, sizeof(db), "%d", c->db);
+		snprintf(db, sizeof(db), "%d", c->url.db);
 		r = cache_command(c, 2, argv, NULL);
 		if (r == NULL)
 			return -1;

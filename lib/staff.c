@@ -153,18 +153,18 @@ static const char *dummy_hash(void)
 	return dummy;
 }
 
-int staff_create(struct db *db, const char *username, const char *password)
+enum staff_create_result staff_create(struct db *db, const char *username, const char *password)
 {
 	size_t len = strlen(username);
 	char *hash;
 	PGresult *res;
-	int rc;
+	enum staff_create_result rc;
 
 	if (len == 0 || len > STAFF_USERNAME_MAX)
-		return -3;
+		return STAFF_NAME_INVALID;
 	hash = hash_password(password);
 	if (hash == NULL)
-		return -1;
+		return STAFF_CREATE_ERROR;
 	{
 		const char *params[] = { username, hash };
 
@@ -172,8 +172,8 @@ int staff_create(struct db *db, const char *username, const char *password)
 	}
 	free(hash);
 	if (res == NULL)
-		return -1;
-	rc = PQntuples(res) == 1 ? 0 : -2;
+		return STAFF_CREATE_ERROR;
+	rc = PQntuples(res) == 1 ? STAFF_CREATED : STAFF_NAME_TAKEN;
 	PQclear(res);
 	return rc;
 }
@@ -295,20 +295,20 @@ enum staff_login_result staff_login(struct db *db, const struct staff_login *in,
 	return STAFF_LOGIN_OK;
 }
 
-int staff_session_find(struct db *db, const char *token, struct staff_session *out)
+enum lookup staff_session_find(struct db *db, const char *token, struct staff_session *out)
 {
 	char hash[SHA256_HEX_LEN + 1];
 	const char *params[] = { hash };
 	PGresult *res;
-	int found;
+	enum lookup found;
 
 	memset(out, 0, sizeof(*out));
 	sha256_hex(token, strlen(token), hash);
 	res = db_exec(db, &select_session, params, NULL);
 	if (res == NULL)
-		return -1;
-	found = PQntuples(res) == 1;
-	if (found) {
+		return LOOKUP_ERROR;
+	found = PQntuples(res) == 1 ? LOOKUP_FOUND : LOOKUP_NONE;
+	if (found == LOOKUP_FOUND) {
 		out->staff_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 		snprintf(out->username, sizeof(out->username), "%s", PQgetvalue(res, 0, 1));
 		snprintf(out->expires_at, sizeof(out->expires_at), "%s", PQgetvalue(res, 0, 2));

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "database.h"
+
 struct db;
 
 #define STAFF_PASSWORD_MIN 10  /* characters (bytes of UTF-8 count as one each) */
@@ -19,10 +21,16 @@ struct staff_session {
 	char expires_at[32]; /* ISO 8601 UTC */
 };
 
-/* Creates an account with a yescrypt hash of password. 0, -2 the name is
- * taken, -3 the name is not 1..64 characters, -1 hashing or the database
- * failed (logged). The password is never logged. */
-int staff_create(struct db *db, const char *username, const char *password);
+enum staff_create_result {
+	STAFF_CREATED,
+	STAFF_NAME_TAKEN,
+	STAFF_NAME_INVALID, /* not 1..STAFF_USERNAME_MAX bytes */
+	STAFF_CREATE_ERROR, /* hashing or the database failed (logged) */
+};
+
+/* Creates an account with a yescrypt hash of password. The password is
+ * never logged. */
+enum staff_create_result staff_create(struct db *db, const char *username, const char *password);
 
 enum staff_login_result {
 	STAFF_LOGIN_OK,
@@ -47,9 +55,9 @@ struct staff_login {
 enum staff_login_result staff_login(struct db *db, const struct staff_login *in,
 				    char *token, struct staff_session *out, int *retry_after);
 
-/* The session a presented token names: 1 valid (out filled), 0 none or
- * expired, -1 database down. */
-int staff_session_find(struct db *db, const char *token, struct staff_session *out);
+/* The session a presented token names: LOOKUP_FOUND (out filled),
+ * LOOKUP_NONE (none, or expired) or LOOKUP_ERROR (database down). */
+enum lookup staff_session_find(struct db *db, const char *token, struct staff_session *out);
 
 /* Ends the session of token. 0 or -1. */
 int staff_logout(struct db *db, const char *token);

@@ -119,9 +119,10 @@ sub rabbitmqctl {
 # Publishes BODY (bytes) persistently, as anyone could: to the order
 # exchange, or with dead => 1 to the dead-letter exchange as the broker
 # would dead-letter it (dead => REASON sets x-first-death-reason). Sent with
-# amqp-publish; a MESSAGE_ID (undef for none) is a property amqp-publish
-# cannot set, so such a message goes through rabbitmqctl eval instead.
-# Returns 1 when the broker took it.
+# amqp-publish (amqp-tools); a MESSAGE_ID (undef for none) is a property
+# amqp-publish cannot set, so such a message goes through the project's
+# amqp-send (tools/amqp_send.c: amqp-publish plus -m, built by make
+# test-build). Returns 1 when the broker took it.
 sub publish_raw {
 	my ($body, $message_id, %o) = @_;
 	return publish_many(\%o, [ $body, $message_id ]);
@@ -131,53 +132,29 @@ sub publish_raw {
 # publish_many({ dead => ... } or {}, PAIRS...).
 sub publish_many {
 	my ($opt, @msgs) = @_;
-	my $ok = 1;
-	while ($ok && @msgs) {
-		if (!defined $msgs[0][1]) {
-			$ok = amqp_publish($opt, (shift @msgs)->[0]);
-			next;
-		}
-		my @run;
-		push @run, shift @msgs while @msgs && defined $msgs[0][1];
-		$ok = publish_eval($opt, @run);
+	for my $m (@msgs) {
+		return 0 unless amqp_publish($opt, @$m);
 	}
-	return $ok;
+	return 1;
 }
 
 sub exchange_of { return $_[0]{dead} ? 'bakery.orders.dead' : 'bakery.orders' }
 
-# One message through amqp-publish (amqp-tools), the body on its stdin.
+# One message, the body on the tool's stdin.
 sub amqp_publish {
-	my ($opt, $body) = @_;
+	my ($opt, $body, $message_id) = @_;
 	my $url = $ENV{AMQP_URL} or BAIL_OUT('AMQP_URL is not set');
-	my @args = ('-u', $url, '-e', exchange_of($opt), '-r', 'order', '-p');
+	my @args = ('-u', $url, '-e', exchange_of($opt), '-r', 'order');
 	push @args, '-H', "x-first-death-reason: $opt->{dead}" if $opt->{dead} && $opt->{dead} ne '1';
+	my @tool = defined $message_id ? ("$repo/build-test/amqp-send", '-m', $message_id)
+		: ('amqp-publish', '-p');
 	# It connects before it reads the body: a broker that is down must not
 	# kill this test with SIGPIPE.
 	local $SIG{PIPE} = 'IGNORE';
-	open(my $fh, '|-', 'timeout', '60', 'amqp-publish', @args) or die "amqp-publish: $!";
+	open(my $fh, '|-', 'timeout', '60', @tool, @args) or die "$tool[0]: $!";
 	binmode $fh;
 	print $fh $body;
 	return close($fh) ? 1 : 0;
-}
-
-sub erlang_binary { return '<<' . join(',', map { ord } split //, $_[0]) . '>>' }
-
-# Messages with a message id, in one rabbitmqctl eval.
-sub publish_eval {
-	my ($opt, @msgs) = @_;
-	my ($vhost) = ($ENV{AMQP_URL} // '') =~ m{/([^/]+)$};
-	$vhost //= '/';
-	my $headers = $opt->{dead} && $opt->{dead} ne '1'
-		? sprintf(', {headers, [{<<"x-first-death-reason">>, longstr, %s}]}', erlang_binary($opt->{dead})) : '';
-	my $expr = join('', map {
-		sprintf('rabbit_basic:publish(rabbit_misc:r(%s, exchange, %s), <<"order">>,'
-			. ' [{delivery_mode, 2}, {message_id, %s}%s], %s), ',
-			erlang_binary($vhost), erlang_binary(exchange_of($opt)), erlang_binary($_->[1]), $headers,
-			erlang_binary($_->[0]))
-	} @msgs) . 'ok.';
-	my $out = rabbitmqctl('eval', $expr);
-	return $out =~ /\bok\b/ ? 1 : 0;
 }
 
 # Starts an extra bakery-worker with the test stack's environment plus
