@@ -94,6 +94,7 @@ sub client_loop {
 	my $ua = HTTP::Tiny->new(timeout => 10, keep_alive => 1);
 	my $base = $ENV{BAKERY_URL};
 	my (@mine, $k);
+	$k = 0;
 	while (time < $t0 + $secs) {
 		my $roll = rand 100;
 		my $p = $products[ rand @products ];
@@ -239,7 +240,7 @@ sub rss_flat {
 		$ok &&= $flat;
 		push @txt, sprintf('%s %.1f MB first, %.1f MB last%s', $prog, $f / 1024, $l / 1024, $flat ? '' : ' (GREW)');
 	}
-	return [ $ok && @txt, 'peak RSS per process: ' . join('; ', @txt) ];
+	return [ ($ok && scalar @txt) ? 1 : 0, 'peak RSS per process: ' . join('; ', @txt) ];
 }
 
 sub report {

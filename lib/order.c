@@ -67,7 +67,7 @@ static struct db_stmt order_by_key = {
 
 static struct db_stmt mark_queued = {
 	"order_mark_queued",
-	"UPDATE orders SET queued = true WHERE id = $1 AND NOT queued",
+	"UPDATE orders SET queued = true WHERE id = ANY($1::bigint[]) AND NOT queued",
 	1, 0, 0
 };
 
@@ -269,10 +269,16 @@ enum order_place_result order_place(struct db *db, const struct order_new *req,
 	return PLACE_DONE;
 }
 
-int order_mark_queued(struct db *db, long long id)
+int order_mark_queued(struct db *db, const long long *ids, int n)
 {
-	PGresult *res = db_exec_id(db, &mark_queued, id, NULL);
+	char *list = db_array_literal(ids, n);
+	const char *params[1] = { list };
+	PGresult *res;
 
+	if (list == NULL)
+		return -1;
+	res = db_exec(db, &mark_queued, params, NULL);
+	free(list);
 	if (res == NULL)
 		return -1;
 	PQclear(res);
