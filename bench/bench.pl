@@ -207,7 +207,11 @@ sub completion {
 
 sub note_peak {
 	my ($what, @pids) = @_;
-	for (@pids) { my $kb = vm_kb($_, 'VmHWM'); $peak{$what} = $kb if $kb > ($peak{$what} // 0) }
+	for (@pids) {
+		my ($kb, $anon) = (vm_kb($_, 'VmHWM'), vm_kb($_, 'RssAnon'));
+		$peak{$what} = $kb if $kb > ($peak{$what} // 0);
+		$peak{"$what-anon"} = $anon if $anon > ($peak{"$what-anon"} // 0);
+	}
 }
 
 # One line of the table; ratio to ceiling CEIL (A, B or C), target ratio
@@ -236,9 +240,12 @@ sub report {
 	my $date = POSIX::strftime('%Y-%m-%d %H:%M UTC', gmtime);
 	my $errors = 0;
 	$errors += $_->[4] for @rows;
-	my $rss = sprintf('Peak RSS (VmHWM): responder %.1f MB, worker %.1f MB (target: every process < 10 MB: %s).',
+	my $rss = sprintf('Peak RSS (VmHWM): responder %.1f MB, worker %.1f MB (target: every process < 10 MB: %s); '
+		. 'of it anonymous (private) memory at the end (RssAnon): responder %.1f MB, worker %.1f MB, '
+		. 'the rest shared library pages (libpq, libcrypto, GnuTLS, Kerberos ...), shared by all processes.',
 		($peak{responder} // 0) / 1024, ($peak{worker} // 0) / 1024,
-		(($peak{responder} // 0) < 10240 && ($peak{worker} // 0) < 10240) ? 'met' : 'NOT met');
+		(($peak{responder} // 0) < 10240 && ($peak{worker} // 0) < 10240) ? 'met' : 'NOT met',
+		($peak{'responder-anon'} // 0) / 1024, ($peak{'worker-anon'} // 0) / 1024);
 	my $table = join('', "| what | req/s | p50 ms | p99 ms | errors | ratio | target |\n",
 		"|---|---:|---:|---:|---:|---:|---|\n", map { '| ' . join(' | ', @$_) . " |\n" } @rows);
 	my $text = <<EOF;
