@@ -114,7 +114,7 @@ sub stack_pids {
 sub vm_kb {
 	my ($pid, $field) = @_;
 	open(my $fh, '<', "/proc/$pid/status") or return 0;
-	while (<$fh>) { return $1 if /^\Q$field\E:\s+(\d+)/ }
+	while (my $line = <$fh>) { return $1 if $line =~ /^\Q$field\E:\s+(\d+)/ }
 	return 0;
 }
 
