@@ -67,10 +67,11 @@ waitpid($sampler, 0);
 exit(report(check_all()) ? 0 : 1);
 
 sub staff_session {
+	my $name = 'soak-staff-' . time; # a run on an earlier run's data makes its own
 	local $ENV{BAKERY_STAFF_PASSWORD} = 'soak-staff-password-long-enough';
-	system("$repo/build/bakery-api", 'create-staff', 'soak-staff') == 0
+	system("$repo/build/bakery-api", 'create-staff', $name) == 0
 		or die "soak: bakery-api create-staff failed\n";
-	my $r = http(POST => '/api/staff/login', body => { username => 'soak-staff',
+	my $r = http(POST => '/api/staff/login', body => { username => $name,
 		password => $ENV{BAKERY_STAFF_PASSWORD} });
 	$r->{status} == 200 or die "soak: staff login failed ($r->{status})\n";
 	return $r->{json}{token};
