@@ -40,7 +40,7 @@ for my $delay (split /,/, $delays) {
 		$n = 20 if $n < 20;
 		my $p = new_product(name => 'Bench Loaf', stock => $n);
 		my ($first) = map { $_->[0] } sql(q{WITH o AS (INSERT INTO orders (customer_name, customer_email, total_cents,
-				access_token, queued) SELECT 'Bench', 'bench@example.com', 250, md5(random()::text || g), true
+				access_token, queued) SELECT 'Bench', 'bench@example.com', 250, encode(sha256(convert_to(random()::text || g, 'UTF8')), 'hex'), true
 				FROM generate_series(1, $1::int) g RETURNING id),
 			i AS (INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents, product_name)
 				SELECT id, $2, 1, 250, 'Bench Loaf' FROM o)

@@ -7,6 +7,9 @@
 #include "http.h"
 #include "json.h"
 #include "router.h"
+#include "slot.h"
+
+struct product;
 
 #define API_QUEUED_BATCH 32
 
@@ -34,7 +37,34 @@ route_handler api_order_seed_create, api_order_seed_get;
 route_handler api_staff_login, api_staff_logout, api_staff_me, api_staff_audit;
 route_handler api_staff_products_list, api_staff_products_create, api_staff_products_update;
 route_handler api_staff_orders_list, api_staff_orders_cancel, api_staff_orders_refund;
-route_handler api_staff_summary;
+route_handler api_staff_summary, api_staff_orders_collect;
+route_handler api_branches_list, api_pickup_slots;
+route_handler api_staff_branches_list, api_staff_branches_create, api_staff_branches_update;
+route_handler api_staff_branch_stock, api_staff_branch_stock_set;
+route_handler api_staff_production, api_staff_pickups;
+
+/* A product as the API shows it (staff: with "active"). NULL out of memory. */
+cJSON *api_product_json(const struct product *p, int with_active);
+
+/* The pickup slot rules of the configuration. */
+void api_slot_rules(const struct app *app, struct slot_rules *r);
+
+/* 1 when s is YYYY-MM-DD naming a real day (from 1970). */
+int api_valid_date(const char *s);
+
+/* ?branch= as an id, 0 when absent. 0, or -1 with res filled (400 code). */
+int api_branch_query(const struct request *req, struct response *res, const char *code,
+		     long long *id);
+
+/* Branch asked (0: the default one) as an existing branch's id in *id. 0,
+ * or -1 with res filled (404 not_found, field branch; 503). */
+int api_branch_exists(struct app *app, long long asked, long long *id, struct response *res);
+
+/* ?branch= (default: the default branch), resolved, and ?date=
+ * (YYYY-MM-DD; *pdate NULL when absent). 0, or -1 with res filled (400
+ * code, 404, 503). */
+int api_day_params(struct app *app, const struct request *req, struct response *res,
+		   const char *code, long long *branch, char date[16], const char **pdate);
 
 /* Between requests: takes the broker's confirms of the orders placed, as
  * far as they have come, and marks those orders queued, many in one
@@ -60,6 +90,11 @@ int api_add_cursor(cJSON *root, int full_page, long long last_id);
 
 /* 503 service_unavailable naming the service that is down, with Retry-After. */
 void api_unavailable(struct response *res, const char *service);
+
+struct input_error;
+
+/* The error a body check filled (its status, code, field and message). */
+void api_input_error(struct response *res, const struct input_error *err);
 
 /* 500 internal: memory ran out while building the answer. */
 void api_out_of_memory(struct response *res);

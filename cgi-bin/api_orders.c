@@ -11,57 +11,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "api.h"
+#include "branch.h"
 #include "clock.h"
-#include "hash.h"
 #include "json.h"
 #include "log.h"
 #include "mq.h"
 #include "order.h"
 #include "order_input.h"
 
+#define IDEMPOTENCY_KEY_MIN 16
 #define IDEMPOTENCY_KEY_MAX 200
 #define SEED_CUSTOMER_NAME "Guest"
 #define SEED_CUSTOMER_EMAIL "guest@bakery.invalid"
 
-static void input_error_respond(struct response *res, const struct input_error *err)
+/* Fingerprint of what was ordered, to tell a retry from a reused key:
+ * SHA-256, as the derived token depends on it (order_token_new). */
+static void request_hash(const struct order_input *in, char out[ORDER_FINGERPRINT_LEN + 1])
 {
-	response_error(res, err->status, err->code, err->field[0] ? err->field : NULL, err->message);
-}
+	char text[sizeof(in->name) + sizeof(in->email) + ORDER_MAX_ITEMS * 32 + 64];
+	size_t n = (size_t)snprintf(text, sizeof(text), "%s\xff%s", in->name, in->email);
 
-/* 32 hex characters from the kernel's CSPRNG. 0 or -1. */
-static int new_token(char out[33])
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char raw[16];
-
-	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
-		log_error("getrandom failed");
-		return -1;
-	}
-	for (int i = 0; i < 16; i++) {
-		out[2 * i] = hex[raw[i] >> 4];
-		out[2 * i + 1] = hex[raw[i] & 15];
-	}
-	out[32] = '\0';
-	return 0;
-}
-
-/* Fingerprint of what was ordered, to tell a retry from a reused key. */
-static void request_hash(const struct order_input *in, char out[17])
-{
-	uint64_t h = hash_fnv1a(HASH_FNV1A_INIT, in->name, strlen(in->name));
-	char line[64];
-
-	h = hash_fnv1a(h, "\xff", 1); /* no UTF-8 byte: name and email cannot blur */
-	h = hash_fnv1a(h, in->email, strlen(in->email));
-	for (int i = 0; i < in->nitems; i++) {
-		snprintf(line, sizeof(line), "|%lld:%d", in->items[i].product_id, in->items[i].quantity);
-		h = hash_fnv1a(h, line, strlen(line));
-	}
-	snprintf(out, 17, "%016llx", (unsigned long long)h);
+	/* 0xff is no UTF-8 byte: name and email cannot blur. */
+	for (int i = 0; i < in->nitems && n < sizeof(text); i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "|%lld:%d", in->items[i].product_id,
+				      in->items[i].quantity);
+	if ((in->branch_id || in->pickup_at[0]) && n < sizeof(text))
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "@%lld/%s", in->branch_id,
+				      in->pickup_at);
+	sha256_hex(text, n < sizeof(text) ? n : sizeof(text) - 1, out);
 }
 
 /* The Idempotency-Key header: NULL when absent; -1 (res filled) when bad. */
@@ -79,9 +58,10 @@ static int idempotency_key(const struct request *req, struct response *res, cons
 			return -1;
 		}
 	}
-	if (k[0] == '\0' || strlen(k) > IDEMPOTENCY_KEY_MAX) {
+	/* The order's token derives from the key: a short one is guessable. */
+	if (strlen(k) < IDEMPOTENCY_KEY_MIN || strlen(k) > IDEMPOTENCY_KEY_MAX) {
 		response_error(res, 400, "invalid_idempotency_key", NULL,
-			       "Idempotency-Key must be 1 to 200 characters.");
+			       "Idempotency-Key must be 16 to 200 characters, best a random UUID.");
 		return -1;
 	}
 	*key = k;
@@ -90,7 +70,7 @@ static int idempotency_key(const struct request *req, struct response *res, cons
 
 /* Every product exists, is on sale and has the stock asked for. 0, or -1
  * with res filled (422, or 503 when the database is down). */
-static int check_products(struct app *app, const struct order_input *in,
+static int check_products(struct app *app, const struct order_input *in, long long branch,
 			  struct order_line *lines, struct response *res)
 {
 	struct order_product found[ORDER_MAX_ITEMS];
@@ -101,7 +81,7 @@ static int check_products(struct app *app, const struct order_input *in,
 		lines[i].quantity = in->items[i].quantity;
 		lines[i].index = in->items[i].index;
 	}
-	if (order_products(app->db, lines, in->nitems, found) < 0) {
+	if (order_products(app->db, branch, lines, in->nitems, found) < 0) {
 		api_unavailable(res, "postgres");
 		return -1;
 	}
@@ -143,6 +123,14 @@ static int place_new(struct app *app, const struct order_new *nw, struct order_p
 		response_error(res, 422, "unknown_product", NULL,
 			       "A product in this order was withdrawn meanwhile.");
 		break;
+	case PLACE_SLOT_FULL:
+		response_error(res, 422, "slot_full", "pickup_at",
+			       "This pickup slot is full; please choose another one.");
+		break;
+	case PLACE_SLOT_UNAVAILABLE:
+		response_error(res, 422, "slot_unavailable", "pickup_at",
+			       "This is not a pickup slot of the branch that can be booked now.");
+		break;
 	case PLACE_ERROR:
 		api_unavailable(res, "postgres");
 		break;
@@ -150,37 +138,72 @@ static int place_new(struct app *app, const struct order_new *nw, struct order_p
 	return -1;
 }
 
+/* The branch the order asks for (0: the default) into *id. 0, or -1 with
+ * res filled (422 unknown_branch, 503). */
+static int order_branch(struct app *app, long long asked, long long *id, struct response *res)
+{
+	struct branch b;
+
+	switch (branch_get(app->db, asked, &b)) {
+	case LOOKUP_FOUND:
+		*id = b.id;
+		return 0;
+	case LOOKUP_NONE:
+		response_error(res, 422, "unknown_branch", "branch_id", "There is no such branch.");
+		break;
+	case LOOKUP_ERROR:
+		api_unavailable(res, "postgres");
+		break;
+	}
+	return -1;
+}
+
+/* A new order of in: branch, products and stock checked, slot booked, in
+ * placed. 0, or -1 with res filled. */
+static int place_checked(struct app *app, const struct order_input *in, const char *key,
+			 const char *hash, struct order_placed *placed, struct response *res)
+{
+	struct order_line lines[ORDER_MAX_ITEMS];
+	struct slot_rules rules;
+	char token[ORDER_TOKEN_LEN + 1];
+	struct order_new nw;
+	long long branch;
+
+	if (order_branch(app, in->branch_id, &branch, res) < 0 ||
+	    check_products(app, in, branch, lines, res) < 0)
+		return -1;
+	if (order_token_new(key, hash, token) < 0) {
+		response_error(res, 500, "internal", NULL, "No order token could be made.");
+		return -1;
+	}
+	api_slot_rules(app, &rules);
+	nw = (struct order_new){ in->name[0] ? in->name : SEED_CUSTOMER_NAME,
+				 in->email[0] ? in->email : SEED_CUSTOMER_EMAIL,
+				 lines, in->nitems, token, key, hash, branch,
+				 in->pickup_at[0] ? in->pickup_at : NULL, &rules };
+	return place_new(app, &nw, placed, res);
+}
+
 /* Shared by both placement shapes. 0 with *placed filled, or -1 with res
  * filled. */
 static int place(struct app *app, const struct request *req, struct response *res,
 		 const struct order_input *in, struct order_placed *placed)
 {
-	struct order_line lines[ORDER_MAX_ITEMS];
-	char token[33], hash[17];
-	struct order_new nw;
+	char hash[ORDER_FINGERPRINT_LEN + 1];
 	const char *key;
 
 	if (idempotency_key(req, res, &key) < 0)
 		return -1;
 	request_hash(in, hash);
 	/* A retry must get its order even if stock has run out since. */
-	switch (key ? order_find_by_key(app->db, key, hash, placed) : LOOKUP_NONE) {
+	switch (key ? order_find_by_key(app->db, key, hash, app->cfg->tz, placed) : LOOKUP_NONE) {
 	case LOOKUP_ERROR:
 		api_unavailable(res, "postgres");
 		return -1;
 	case LOOKUP_FOUND:
 		break;
 	case LOOKUP_NONE:
-		if (check_products(app, in, lines, res) < 0)
-			return -1;
-		if (new_token(token) < 0) {
-			response_error(res, 500, "internal", NULL, "No order token could be made.");
-			return -1;
-		}
-		nw = (struct order_new){ in->name[0] ? in->name : SEED_CUSTOMER_NAME,
-					 in->email[0] ? in->email : SEED_CUSTOMER_EMAIL,
-					 lines, in->nitems, token, key, hash };
-		if (place_new(app, &nw, placed, res) < 0)
+		if (place_checked(app, in, key, hash, placed, res) < 0)
 			return -1;
 		break;
 	}
@@ -251,7 +274,10 @@ static int render_full(cJSON *root, const struct order_placed *placed)
 	return cJSON_AddNumberToObject(root, "order_id", (double)placed->id) &&
 	       cJSON_AddStringToObject(root, "status", order_status_name(placed->status)) &&
 	       json_add_money(root, "total_amount", placed->total_cents) &&
-	       cJSON_AddStringToObject(root, "token", placed->token);
+	       cJSON_AddStringToObject(root, "token", placed->token) &&
+	       cJSON_AddNumberToObject(root, "branch_id", (double)placed->branch_id) &&
+	       (placed->pickup_at[0] ? cJSON_AddStringToObject(root, "pickup_at", placed->pickup_at)
+				     : cJSON_AddNullToObject(root, "pickup_at"));
 }
 
 /* Seed 000's answer, exactly: no token, no total. */
@@ -274,7 +300,7 @@ static void create(struct app *app, const struct request *req, struct response *
 	cJSON *root;
 
 	if (shape->parse(req->body, req->body_len, &in, &err) < 0) {
-		input_error_respond(res, &err);
+		api_input_error(res, &err);
 		return;
 	}
 	if (place(app, req, res, &in, &placed) < 0)
@@ -291,8 +317,9 @@ static void create(struct app *app, const struct request *req, struct response *
 
 /* POST /api/orders: 201 with the order and Location (also for a replayed
  * Idempotency-Key); 400 malformed body or Idempotency-Key; 422 invalid
- * input, unknown product, insufficient stock or a reused key; 503 PostgreSQL
- * down; 500 out of memory or no token. */
+ * input, unknown product or branch, insufficient stock, a full or
+ * unavailable slot, or a reused key; 503 PostgreSQL down; 500 out of memory
+ * or no token. */
 void api_orders_create(struct app *app, const struct request *req, struct response *res,
 		       const struct route_args *args)
 {
@@ -314,7 +341,7 @@ static int may_access(const struct route_args *args, const struct order *o)
 {
 	const struct route_access *a = &args->access;
 
-	return a->staff || (a->token[0] && order_token_equal(a->token, o->token));
+	return a->staff || (a->token[0] && order_token_matches(a->token, o->token_hash));
 }
 
 /* Reads the order of args->id[0] (release it with order_release): 0, or
@@ -322,7 +349,7 @@ static int may_access(const struct route_args *args, const struct order *o)
 static int load_order(struct app *app, const struct route_args *args, struct order *o,
 		      struct response *res)
 {
-	switch (order_get(app->db, args->id[0], o)) {
+	switch (order_get(app->db, args->id[0], app->cfg->tz, o)) {
 	case LOOKUP_FOUND:
 		return 0;
 	case LOOKUP_NONE:
@@ -333,6 +360,18 @@ static int load_order(struct app *app, const struct route_args *args, struct ord
 		break;
 	}
 	return -1;
+}
+
+/* Where and when: "branch" {"id","name","address"} and "pickup_at". */
+static int add_pickup(cJSON *root, const struct order *o)
+{
+	cJSON *b = cJSON_AddObjectToObject(root, "branch");
+
+	return b && cJSON_AddNumberToObject(b, "id", (double)o->branch_id) &&
+	       cJSON_AddStringToObject(b, "name", o->branch_name) &&
+	       cJSON_AddStringToObject(b, "address", o->branch_address) &&
+	       (o->pickup_at ? cJSON_AddStringToObject(root, "pickup_at", o->pickup_at)
+			     : cJSON_AddNullToObject(root, "pickup_at"));
 }
 
 static cJSON *order_to_json(const struct order *o, int with_customer)
@@ -350,6 +389,7 @@ static cJSON *order_to_json(const struct order *o, int with_customer)
 	if (ok && with_customer)
 		ok = cJSON_AddStringToObject(root, "customer_name", o->customer_name) &&
 		     cJSON_AddStringToObject(root, "customer_email", o->customer_email);
+	ok = ok && add_pickup(root, o);
 	items = ok ? cJSON_AddArrayToObject(root, "items") : NULL;
 	for (int i = 0; items && i < o->nitems; i++) {
 		cJSON *it = cJSON_CreateObject();

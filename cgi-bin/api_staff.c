@@ -12,6 +12,7 @@
 
 #include "api.h"
 #include "log.h"
+#include "order_input.h"
 #include "staff.h"
 
 #define COOKIE_NAME "bakery_staff"
@@ -81,13 +82,12 @@ static void set_cookie(struct response *res, const struct request *req, const ch
 static int login_body(const struct request *req, struct response *res, cJSON **root,
 		      const char **user, const char **password)
 {
+	struct input_error err;
 	cJSON *u, *p;
 
-	*root = req->body ? cJSON_ParseWithLength(req->body, req->body_len) : NULL;
-	if (!cJSON_IsObject(*root)) {
-		cJSON_Delete(*root);
-		response_error(res, 400, "malformed_json", NULL,
-			       "The body must be a JSON object {\"username\",\"password\"}.");
+	*root = input_parse_object(req->body, req->body_len, &err);
+	if (*root == NULL) {
+		api_input_error(res, &err);
 		return -1;
 	}
 	u = cJSON_GetObjectItemCaseSensitive(*root, "username");

@@ -2,7 +2,6 @@
  * the filtered, keyset-paginated list, cancel, refund, and the summary.
  * One order in full is api_orders_get itself: on a ROUTE_STAFF row the
  * caller is staff, so it includes the customer. */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,25 +14,8 @@
 #define ORDERS_LIMIT_MAX 200
 #define SUMMARY_MAX_DAYS 366
 
-static const char *const statuses[] = { "pending", "processing", "completed",
-					"failed", "cancelled", "refunded" };
-
-/* A YYYY-MM-DD that names a real day. */
-static int valid_date(const char *s)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, m, d;
-
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return 0;
-	for (int i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
-			return 0;
-	if (sscanf(s, "%4d-%2d-%2d", &y, &m, &d) != 3 || y < 1970 || m < 1 || m > 12 || d < 1 ||
-	    d > mdays[m - 1])
-		return 0;
-	return m != 2 || d < 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
-}
+static const char *const statuses[] = { "pending", "processing", "completed", "failed",
+					"cancelled", "refunded", "collected" };
 
 /* Days since 1970-01-01 of a valid YYYY-MM-DD (civil calendar). */
 static long day_number(const char *s)
@@ -78,7 +60,7 @@ static int date_range(const struct request *req, struct response *res, char from
 		*outs[i] = NULL;
 		if (rc < 0)
 			return -1;
-		if (rc == 1 && !valid_date(bufs[i])) {
+		if (rc == 1 && !api_valid_date(bufs[i])) {
 			response_error(res, 400, "invalid_parameter", names[i], "Dates are YYYY-MM-DD.");
 			return -1;
 		}
@@ -127,7 +109,10 @@ static cJSON *order_row_json(const struct backoffice_order *o)
 	    cJSON_AddStringToObject(it, "customer_name", o->customer_name) &&
 	    cJSON_AddStringToObject(it, "customer_email", o->customer_email) &&
 	    cJSON_AddStringToObject(it, "created_at", o->created_at) &&
-	    cJSON_AddStringToObject(it, "updated_at", o->updated_at))
+	    cJSON_AddStringToObject(it, "updated_at", o->updated_at) &&
+	    cJSON_AddNumberToObject(it, "branch_id", (double)o->branch_id) &&
+	    (o->pickup_at ? cJSON_AddStringToObject(it, "pickup_at", o->pickup_at)
+			  : cJSON_AddNullToObject(it, "pickup_at")))
 		return it;
 	cJSON_Delete(it);
 	return NULL;
@@ -148,6 +133,7 @@ void api_staff_orders_list(struct app *app, const struct request *req, struct re
 	(void)args;
 	if (order_filter(req, res, &f, status, from, to, email) < 0)
 		return;
+	f.tz = app->cfg->tz;
 	if (backoffice_orders(app->db, &f, &page) < 0) {
 		api_unavailable(res, "postgres");
 		return;
@@ -213,6 +199,14 @@ void api_staff_orders_refund(struct app *app, const struct request *req, struct 
 	change_order(app, req, res, args, backoffice_order_refund, "refunded");
 	if (res->status == 200)
 		cache_listing_invalidate(app->cache); /* stock came back */
+}
+
+/* POST /api/staff/orders/{id}/collect: 200 the order, now collected
+ * (final); 401; 403 cross-site; 404; 409 not completed; 503. */
+void api_staff_orders_collect(struct app *app, const struct request *req, struct response *res,
+			      const struct route_args *args)
+{
+	change_order(app, req, res, args, backoffice_order_collect, "collected");
 }
 
 static cJSON *summary_json(const struct backoffice_summary *s)

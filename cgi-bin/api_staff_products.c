@@ -11,38 +11,23 @@
 #include "product.h"
 #include "staff_input.h"
 
-static cJSON *product_json(const struct product *p)
-{
-	cJSON *it = cJSON_CreateObject();
-
-	if (it && cJSON_AddNumberToObject(it, "id", (double)p->id) &&
-	    cJSON_AddStringToObject(it, "name", p->name) &&
-	    cJSON_AddStringToObject(it, "description", p->description) &&
-	    cJSON_AddStringToObject(it, "category", p->category) &&
-	    json_add_money(it, "price", p->price_cents) &&
-	    cJSON_AddNumberToObject(it, "stock", (double)p->stock) &&
-	    cJSON_AddBoolToObject(it, "active", p->active))
-		return it;
-	cJSON_Delete(it);
-	return NULL;
-}
-
 /* GET /api/staff/products: 200 every product with "active"; 401; 503. */
 void api_staff_products_list(struct app *app, const struct request *req, struct response *res,
 			     const struct route_args *args)
 {
+	const struct product_filter all = { 1, "", 0, NULL, NULL };
 	struct product_list list;
 	cJSON *root;
 
 	(void)req;
 	(void)args;
-	if (product_list_all(app->db, &list) < 0) {
+	if (product_list(app->db, &all, &list) < 0) {
 		api_unavailable(res, "postgres");
 		return;
 	}
 	root = cJSON_CreateArray();
 	for (size_t i = 0; root && i < list.n; i++) {
-		cJSON *it = product_json(&list.items[i]);
+		cJSON *it = api_product_json(&list.items[i], 1);
 
 		if (it == NULL || !cJSON_AddItemToArray(root, it)) {
 			cJSON_Delete(it);
@@ -58,7 +43,7 @@ void api_staff_products_list(struct app *app, const struct request *req, struct 
 static void send_product(struct app *app, struct response *res, int status, long long id)
 {
 	struct product_list list;
-	enum lookup found = product_get(app->db, id, &list);
+	enum lookup found = product_get(app->db, id, 0, &list);
 
 	cache_listing_invalidate(app->cache);
 	switch (found) {
@@ -72,13 +57,8 @@ static void send_product(struct app *app, struct response *res, int status, long
 	case LOOKUP_FOUND:
 		break;
 	}
-	api_send_json(res, status, product_json(&list.items[0]));
+	api_send_json(res, status, api_product_json(&list.items[0], 1));
 	product_list_release(&list);
-}
-
-static void input_error_respond(struct response *res, const struct input_error *err)
-{
-	response_error(res, err->status, err->code, err->field[0] ? err->field : NULL, err->message);
 }
 
 /* POST /api/staff/products: 201 the product with Location; 400 malformed,
@@ -94,7 +74,7 @@ void api_staff_products_create(struct app *app, const struct request *req, struc
 	long long id;
 
 	if (staff_product_parse(req->body, req->body_len, 1, &p, &root, &err) < 0) {
-		input_error_respond(res, &err);
+		api_input_error(res, &err);
 		return;
 	}
 	id = backoffice_product_create(app->db, &args->access.session, &p);
@@ -120,7 +100,7 @@ void api_staff_products_update(struct app *app, const struct request *req, struc
 	int rc;
 
 	if (staff_product_parse(req->body, req->body_len, 0, &p, &root, &err) < 0) {
-		input_error_respond(res, &err);
+		api_input_error(res, &err);
 		return;
 	}
 	rc = backoffice_product_update(app->db, &args->access.session, args->id[0], &p);

@@ -15,6 +15,7 @@
 #include "database.h"
 #include "order_input.h"
 #include "staff.h"
+#include "text.h"
 
 #define PASSWORD_MAX 1024
 
@@ -61,6 +62,12 @@ int cmd_create_staff(const struct config *cfg, const char *name)
 	struct db *db;
 	enum staff_create_result rc = STAFF_CREATE_ERROR;
 
+	/* The name is shown in the audit log: plain visible text only. */
+	if (!utf8_valid(name, strlen(name)) || text_control_char(name, 0) || text_hidden_char(name)) {
+		fprintf(stderr, "bakery-api: the name must be UTF-8 without control, invisible or "
+			"direction-changing characters\n");
+		return 1;
+	}
 	if (read_password(password, sizeof(password)) < 0 ||
 	    !utf8_valid(password, strlen(password)) ||
 	    utf8_length(password) < STAFF_PASSWORD_MIN) {

@@ -22,15 +22,12 @@
 #include <fcgiapp.h>
 
 #include "api.h"
+#include "cli.h"
 #include "clock.h"
 #include "cmd_staff.h"
 #include "log.h"
 #include "prefork.h"
 #include "router.h"
-
-#ifndef BAKERY_VERSION
-#define BAKERY_VERSION "0.1.0"
-#endif
 
 #define MAX_PROCESSES PREFORK_MAX
 #define STOP_GRACE_SECONDS 10
@@ -178,8 +175,9 @@ static int open_listener(const char *listen)
 		log_error("cannot listen on %s: %s", listen, strerror(errno));
 		return -1;
 	}
-	/* nginx workers run as another user; the directory guards access. */
-	if (strchr(listen, '/') && chmod(listen, 0666) < 0)
+	/* The owner and its group only: nginx runs as the same user (the local
+	 * stack) or in the socket's group (adduser www-data bakery). */
+	if (strchr(listen, '/') && chmod(listen, 0660) < 0)
 		log_warn("chmod %s: %s", listen, strerror(errno));
 	return fd;
 }
@@ -201,28 +199,27 @@ static int run_pool(const struct config *cfg, const char *listen, int nprocs, ch
 	return 0;
 }
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: bakery-api [--listen PATH|HOST:PORT] [--processes N]\n"
-		"       bakery-api create-staff NAME   (password on stdin or BAKERY_STAFF_PASSWORD)\n"
-		"       bakery-api --config | --help | --version\n"
-		"\n"
-		"The Bakery FastCGI responder. With --listen (or when started from a\n"
-		"terminal) it runs its own pre-fork pool; started by spawn-fcgi it serves\n"
-		"the socket on fd 0; started as a CGI program it answers one request.\n"
-		"SIGTERM stops gracefully, SIGHUP reloads.\n"
-		"\n"
-		"Environment (current values):\n");
-	config_print(out);
-}
+static const char usage[] =
+	"usage: bakery-api [--listen PATH|HOST:PORT] [--processes N]\n"
+	"       bakery-api create-staff NAME   (password on stdin or BAKERY_STAFF_PASSWORD)\n"
+	"       bakery-api --config | --help | --version\n"
+	"\n"
+	"The Bakery FastCGI responder. With --listen (or when started from a\n"
+	"terminal) it runs its own pre-fork pool; started by spawn-fcgi it serves\n"
+	"the socket on fd 0; started as a CGI program it answers one request.\n"
+	"SIGTERM stops gracefully, SIGHUP reloads.\n";
 
 int main(int argc, char **argv)
 {
 	const char *listen = NULL;
-	int nprocs = 0, pool_mode = 0;
+	int nprocs = 0, pool_mode = 0, next, status;
 	char err[256];
 	const struct config *cfg;
+	const struct cli_option options[] = {
+		{ "--listen", CLI_STRING, 0, 0, &listen, &pool_mode },
+		{ "--processes", CLI_INT, 1, MAX_PROCESSES, &nprocs, &pool_mode },
+	};
+	const struct cli cli = { "bakery-api", usage, options, 2 };
 
 	if (config_load(err, sizeof(err)) < 0) {
 		fprintf(stderr, "bakery-api: %s\n", err);
@@ -230,37 +227,13 @@ int main(int argc, char **argv)
 	}
 	cfg = config_get();
 	log_init("api", cfg->log_level);
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			return 0;
-		} else if (strcmp(argv[i], "--version") == 0) {
-			printf("bakery-api %s\n", BAKERY_VERSION);
-			return 0;
-		} else if (strcmp(argv[i], "--config") == 0) {
-			config_print(stdout);
-			return 0;
-		} else if (strcmp(argv[i], "create-staff") == 0 && i + 2 == argc) {
-			return cmd_create_staff(cfg, argv[i + 1]);
-		} else if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) {
-			listen = argv[++i];
-			pool_mode = 1;
-		} else if (strcmp(argv[i], "--processes") == 0 && i + 1 < argc) {
-			char *end;
-			long n = strtol(argv[++i], &end, 10);
-
-			if (*end || n < 1 || n > MAX_PROCESSES) {
-				fprintf(stderr, "bakery-api: --processes must be 1..%d\n", MAX_PROCESSES);
-				return 2;
-			}
-			nprocs = (int)n;
-			pool_mode = 1;
-		} else {
-			fprintf(stderr, "bakery-api: unknown argument %s\n", argv[i]);
-			usage(stderr);
-			return 2;
-		}
-	}
+	status = cli_parse(&cli, argc, argv, &next);
+	if (status >= 0)
+		return status;
+	if (next + 2 == argc && strcmp(argv[next], "create-staff") == 0)
+		return cmd_create_staff(cfg, argv[next + 1]);
+	if (next < argc)
+		return cli_bad_argument(&cli, argv[next]);
 	if (!pool_mode && getenv("GATEWAY_INTERFACE"))
 		return serve_cgi(cfg);
 	if (!pool_mode && !FCGX_IsCGI())

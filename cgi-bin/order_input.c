@@ -14,6 +14,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "json.h"
+#include "text.h"
+
 /* Largest integer a double holds exactly: bigger ids cannot be told apart. */
 #define MAX_EXACT_ID 9007199254740991.0
 
@@ -80,14 +83,6 @@ size_t utf8_length(const char *s)
 	return n;
 }
 
-static int has_control(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
-
 int email_plausible(const char *s)
 {
 	const char *at = strrchr(s, '@');
@@ -119,6 +114,7 @@ int email_plausible(const char *s)
 cJSON *input_parse_object(const char *body, size_t len, struct input_error *err)
 {
 	const char *end = NULL;
+	char field[sizeof(err->field)];
 	cJSON *root;
 
 	if (body == NULL || len == 0) {
@@ -132,6 +128,12 @@ cJSON *input_parse_object(const char *body, size_t len, struct input_error *err)
 	root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
 	if (root == NULL) {
 		input_fail(err, 400, "malformed_json", NULL, "The request body is not valid JSON.");
+		return NULL;
+	}
+	/* cJSON decodes \u0000, and every C string would then end there. */
+	if (json_find_nul(body, len, field, sizeof(field))) {
+		cJSON_Delete(root);
+		input_fail(err, 400, "nul_character", field, "Text must not contain the NUL character (\\u0000).");
 		return NULL;
 	}
 	while (end && end < body + len && strchr(" \t\r\n", *end))
@@ -260,14 +262,14 @@ static int parse_customer(const cJSON *root, struct order_input *out, struct inp
 	if (nlen < 1 || nlen > ORDER_NAME_MAX || strspn(name->valuestring, " ") == strlen(name->valuestring))
 		return input_fail(err, 422, "invalid_name", "customer_name",
 			    "Please give a name of 1 to %d characters.", ORDER_NAME_MAX);
-	if (has_control(name->valuestring))
+	if (text_control_char(name->valuestring, 0) || text_hidden_char(name->valuestring))
 		return input_fail(err, 422, "invalid_name", "customer_name",
-			    "The name must not contain control characters.");
+			    "The name must not contain control, invisible or direction-changing characters.");
 	if (email == NULL)
 		return input_fail(err, 400, "missing_field", "customer_email", "customer_email is required.");
 	if (!cJSON_IsString(email))
 		return input_fail(err, 400, "invalid_type", "customer_email", "customer_email must be a string.");
-	if (!email_plausible(email->valuestring))
+	if (!email_plausible(email->valuestring) || text_hidden_char(email->valuestring))
 		return input_fail(err, 422, "invalid_email", "customer_email",
 			    "Please give a valid email address, like name@example.com.");
 	snprintf(out->name, sizeof(out->name), "%s", name->valuestring);
@@ -296,6 +298,62 @@ static int parse_items(const cJSON *root, struct order_input *out, struct input_
 	return 0;
 }
 
+/* ISO 8601 with seconds optional and an offset or Z, naming a real
+ * instant: "2026-12-03T09:00:00+00:00". */
+int order_instant_valid(const char *s)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, mo, d, h, mi, sec = 0, oh = 0, om = 0, n = 0;
+	const char *p;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d%n", &y, &mo, &d, &h, &mi, &n) != 5 || n != 16 ||
+	    strspn(s, "0123456789") != 4)
+		return 0;
+	p = s + n;
+	if (p[0] == ':') {
+		if (strspn(p + 1, "0123456789") != 2)
+			return 0;
+		sec = (p[1] - '0') * 10 + (p[2] - '0');
+		p += 3;
+	}
+	if (strcmp(p, "Z") != 0) {
+		if ((p[0] != '+' && p[0] != '-') || strlen(p) != 6 || p[3] != ':' ||
+		    strspn(p + 1, "0123456789") != 2 || strspn(p + 4, "0123456789") != 2)
+			return 0;
+		oh = (p[1] - '0') * 10 + (p[2] - '0');
+		om = (p[4] - '0') * 10 + (p[5] - '0');
+	}
+	if (y < 2000 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    (mo == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))) || h > 23 || mi > 59 ||
+	    sec > 59 || oh > 15 || om > 59)
+		return 0;
+	return 1;
+}
+
+/* The optional "branch_id" and "pickup_at". 0 or -1. */
+static int parse_pickup(const cJSON *root, struct order_input *out, struct input_error *err)
+{
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(root, "branch_id");
+	const cJSON *at = cJSON_GetObjectItemCaseSensitive(root, "pickup_at");
+	int rc;
+
+	if (b && !cJSON_IsNull(b)) {
+		rc = get_integer(b, 0, 1, MAX_EXACT_ID, &out->branch_id);
+		if (rc == 0)
+			return input_fail(err, 400, "invalid_type", "branch_id", "branch_id must be a number.");
+		if (rc < 0)
+			return input_fail(err, 422, "unknown_branch", "branch_id", "There is no such branch.");
+	}
+	if (at == NULL || cJSON_IsNull(at))
+		return 0;
+	if (!cJSON_IsString(at) || !order_instant_valid(at->valuestring))
+		return input_fail(err, 400, "invalid_type", "pickup_at",
+				  "pickup_at must be a slot start in ISO 8601 with an offset,"
+				  " like 2026-12-03T09:00:00+00:00.");
+	snprintf(out->pickup_at, sizeof(out->pickup_at), "%s", at->valuestring);
+	return 0;
+}
+
 /* Parses body as a JSON object and hands it to read_fields, with out
  * zeroed first; the one place a body becomes a cJSON tree and is freed. */
 static int parse_body(const char *body, size_t len, struct order_input *out,
@@ -319,6 +377,8 @@ static int read_order(const cJSON *root, struct order_input *out, struct input_e
 
 	if (rc == 0)
 		rc = parse_items(root, out, err);
+	if (rc == 0)
+		rc = parse_pickup(root, out, err);
 	if (rc == 0)
 		qsort(out->items, (size_t)out->nitems, sizeof(out->items[0]), cmp_item);
 	return rc;

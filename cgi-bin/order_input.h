@@ -21,6 +21,8 @@ struct order_input {
 	char email[ORDER_EMAIL_MAX + 1];
 	struct order_item_input items[ORDER_MAX_ITEMS];
 	int nitems; /* distinct products, duplicates merged, sorted by id */
+	long long branch_id; /* 0 = none given */
+	char pickup_at[32];  /* "" = none given; else order_instant_valid() */
 };
 
 /* Why a body was refused: HTTP status, machine code, the field to blame
@@ -32,7 +34,8 @@ struct input_error {
 	char message[160];
 };
 
-/* POST /api/orders: {"customer_name","customer_email","items":[...]}.
+/* POST /api/orders: {"customer_name","customer_email","items":[...],
+ * "branch_id"?, "pickup_at"?}.
  * 0 with out filled, or -1 with err filled. */
 int order_input_parse(const char *body, size_t len, struct order_input *out,
 		      struct input_error *err);
@@ -51,6 +54,10 @@ int input_fail(struct input_error *err, int status, const char *code, const char
 /* Parses body as exactly one JSON object (UTF-8, nothing after it): the
  * root (caller deletes), or NULL with err filled (400). */
 struct cJSON *input_parse_object(const char *body, size_t len, struct input_error *err);
+
+/* 1 when s is ISO 8601 date and time (seconds optional) with "Z" or an
+ * offset "+HH:MM", naming a real day and time. */
+int order_instant_valid(const char *s);
 
 /* 1 when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
 int utf8_valid(const char *s, size_t len);

@@ -18,6 +18,8 @@ static const struct route routes[] = {
 	{ "GET", "/api/health", api_health, 0 },
 	{ "GET", "/api/products", api_products_list, 0 },
 	{ "GET", "/api/products/{id}", api_products_get, 0 },
+	{ "GET", "/api/branches", api_branches_list, 0 },
+	{ "GET", "/api/pickup-slots", api_pickup_slots, 0 },
 	{ "POST", "/api/orders", api_orders_create, ROUTE_JSON },
 	{ "GET", "/api/orders/{id}", api_orders_get, ROUTE_ORDER_ACCESS },
 	{ "POST", "/api/orders/{id}/cancel", api_orders_cancel, ROUTE_ORDER_ACCESS },
@@ -39,6 +41,16 @@ static const struct route routes[] = {
 	{ "GET", "/api/staff/orders/{id}", api_orders_get, ROUTE_STAFF },
 	{ "POST", "/api/staff/orders/{id}/cancel", api_staff_orders_cancel, ROUTE_STAFF },
 	{ "POST", "/api/staff/orders/{id}/refund", api_staff_orders_refund, ROUTE_STAFF },
+	{ "POST", "/api/staff/orders/{id}/collect", api_staff_orders_collect, ROUTE_STAFF },
+	/* Branches and the bakers' day (SPEC §10). */
+	{ "GET", "/api/staff/branches", api_staff_branches_list, ROUTE_STAFF },
+	{ "POST", "/api/staff/branches", api_staff_branches_create, ROUTE_STAFF | ROUTE_JSON },
+	{ "PATCH", "/api/staff/branches/{id}", api_staff_branches_update, ROUTE_STAFF | ROUTE_JSON },
+	{ "GET", "/api/staff/branches/{id}/stock", api_staff_branch_stock, ROUTE_STAFF },
+	{ "PUT", "/api/staff/branches/{id}/stock/{id}", api_staff_branch_stock_set,
+	  ROUTE_STAFF | ROUTE_JSON },
+	{ "GET", "/api/staff/production", api_staff_production, ROUTE_STAFF },
+	{ "GET", "/api/staff/pickups", api_staff_pickups, ROUTE_STAFF },
 	{ "GET", "/api/staff/summary", api_staff_summary, ROUTE_STAFF },
 };
 

@@ -13,6 +13,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "tags.h"
+#include "text.h"
+
 int staff_price_cents(const char *s, size_t len, long long *out)
 {
 	char digits[32];
@@ -156,9 +159,11 @@ static int get_text(const cJSON *root, const char *name, int min, int max, const
 	n = utf8_length(it->valuestring);
 	if ((int)n < min || (int)n > max)
 		return input_fail(err, 422, "invalid_value", name, "%s must be %d to %d characters.", name, min, max);
-	for (const char *p = it->valuestring; *p; p++)
-		if (((unsigned char)*p < 0x20 && (strcmp(name, "description") != 0 || *p != '\n')) || *p == 0x7f)
-			return input_fail(err, 422, "invalid_value", name, "%s must not contain control characters.", name);
+	if (text_control_char(it->valuestring, strcmp(name, "description") == 0))
+		return input_fail(err, 422, "invalid_value", name, "%s must not contain control characters.", name);
+	if (text_hidden_char(it->valuestring))
+		return input_fail(err, 422, "invalid_value", name,
+			    "%s must not contain invisible or direction-changing characters.", name);
 	*out = it->valuestring;
 	return 1;
 }
@@ -215,11 +220,35 @@ static int get_active(const cJSON *root, int *active, struct input_error *err)
 	return 1;
 }
 
+/* An array of allergen or dietary names, into an array literal. */
+static int get_tags(const cJSON *root, const char *name, enum tag_kind kind, char *out,
+		    size_t outlen, struct input_error *err)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(root, name), *e;
+	char literal[TAGS_LITERAL_MAX];
+	unsigned set = 0;
+
+	if (it == NULL)
+		return 0;
+	if (!cJSON_IsArray(it))
+		return input_fail(err, 400, "invalid_type", name, "%s must be an array of strings.", name);
+	cJSON_ArrayForEach(e, it) {
+		if (!cJSON_IsString(e))
+			return input_fail(err, 400, "invalid_type", name, "%s must be an array of strings.", name);
+		if (tags_add(kind, e->valuestring, strlen(e->valuestring), &set) < 0)
+			return input_fail(err, 422, kind == TAGS_ALLERGENS ? "invalid_allergens" : "invalid_dietary",
+					  name, "%s may name only %s.", name, tags_names(kind));
+	}
+	tags_literal(kind, set, literal);
+	snprintf(out, outlen, "%s", literal);
+	return 1;
+}
+
 /* Reads every known member into out, setting its bit. 0 or -1. */
 static int read_fields(const cJSON *root, const char *body, size_t len,
 		       struct backoffice_product *out, struct input_error *err)
 {
-	int r[6];
+	int r[8];
 
 	r[0] = get_text(root, "name", 1, PRODUCT_NAME_MAX, &out->name, err);
 	r[1] = r[0] < 0 ? -1 : get_text(root, "description", 0, PRODUCT_DESCRIPTION_MAX, &out->description, err);
@@ -227,7 +256,11 @@ static int read_fields(const cJSON *root, const char *body, size_t len,
 	r[3] = r[2] < 0 ? -1 : get_price(root, body, len, &out->price_cents, err);
 	r[4] = r[3] < 0 ? -1 : get_stock(root, &out->stock, err);
 	r[5] = r[4] < 0 ? -1 : get_active(root, &out->active, err);
-	for (int i = 0; i < 6; i++) {
+	r[6] = r[5] < 0 ? -1 : get_tags(root, "allergens", TAGS_ALLERGENS, out->allergens,
+					sizeof(out->allergens), err);
+	r[7] = r[6] < 0 ? -1 : get_tags(root, "dietary", TAGS_DIETARY, out->dietary,
+					sizeof(out->dietary), err);
+	for (int i = 0; i < 8; i++) {
 		if (r[i] < 0)
 			return -1;
 		if (r[i] > 0)
@@ -255,7 +288,7 @@ int staff_product_parse(const char *body, size_t len, int create, struct backoff
 	}
 	if (out->set == 0) {
 		input_fail(err, 422, "nothing_to_change", "", "Give at least one of name, description, "
-		     "category, price, stock, active.");
+		     "category, price, stock, active, allergens, dietary.");
 		goto fail;
 	}
 	return 0;
@@ -263,4 +296,134 @@ fail:
 	cJSON_Delete(*root);
 	*root = NULL;
 	return -1;
+}
+
+/* "HH:MM", 00:00 to 24:00 ("24:00" closes at midnight). */
+static int valid_hhmm(const char *s)
+{
+	int h, m;
+
+	if (strlen(s) != 5 || s[2] != ':' || strspn(s, "0123456789:") != 5 ||
+	    sscanf(s, "%2d:%2d", &h, &m) != 2)
+		return 0;
+	return (h < 24 && m < 60) || (h == 24 && m == 0);
+}
+
+/* One day of opening_hours: null (closed) or {"open","close"}. 0 or -1. */
+static int get_day(const cJSON *it, const char *field, struct branch_day *d, struct input_error *err)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(it, "open");
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(it, "close");
+
+	memset(d, 0, sizeof(*d));
+	if (cJSON_IsNull(it))
+		return 0;
+	if (!cJSON_IsObject(it) || !cJSON_IsString(o) || !cJSON_IsString(c) ||
+	    !valid_hhmm(o->valuestring) || !valid_hhmm(c->valuestring) ||
+	    strcmp(o->valuestring, c->valuestring) >= 0 || strcmp(o->valuestring, "24:00") == 0)
+		return input_fail(err, 422, "invalid_hours", field,
+				  "Each day is null (closed) or {\"open\":\"HH:MM\",\"close\":\"HH:MM\"}"
+				  " with open before close.");
+	d->open = 1;
+	memcpy(d->opens, o->valuestring, 6);
+	/* PostgreSQL's time takes 24:00:00; the slots end by it. */
+	memcpy(d->closes, c->valuestring, 6);
+	return 0;
+}
+
+static int get_hours(const cJSON *root, struct branch_edit *out, struct input_error *err)
+{
+	static const char *const days[BRANCH_DAYS] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(root, "opening_hours"), *e;
+	char field[32];
+
+	if (it == NULL)
+		return 0;
+	if (!cJSON_IsObject(it))
+		return input_fail(err, 400, "invalid_type", "opening_hours", "opening_hours must be an object.");
+	cJSON_ArrayForEach(e, it) {
+		int d = 0;
+
+		while (d < BRANCH_DAYS && strcmp(e->string, days[d]) != 0)
+			d++;
+		snprintf(field, sizeof(field), "opening_hours.%.8s", e->string);
+		if (d == BRANCH_DAYS)
+			return input_fail(err, 422, "invalid_hours", field, "Days are mon, tue, wed, thu, fri, sat, sun.");
+		if (get_day(e, field, &out->week[d], err) < 0)
+			return -1;
+		out->days_set |= 1u << d;
+	}
+	return 1;
+}
+
+static int get_capacity(const cJSON *root, int *cap, struct input_error *err)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(root, "slot_capacity");
+	double v;
+
+	if (it == NULL)
+		return 0;
+	*cap = -1;
+	if (cJSON_IsNull(it))
+		return 1;
+	if (!cJSON_IsNumber(it))
+		return input_fail(err, 400, "invalid_type", "slot_capacity", "slot_capacity must be a number or null.");
+	v = it->valuedouble;
+	if (!isfinite(v) || v != floor(v) || v < 0 || v > BRANCH_CAPACITY_MAX)
+		return input_fail(err, 422, "invalid_capacity", "slot_capacity",
+				  "slot_capacity must be a whole number from 0 to %d, or null.", BRANCH_CAPACITY_MAX);
+	*cap = (int)v;
+	return 1;
+}
+
+int staff_branch_parse(const char *body, size_t len, int create, struct branch_edit *out,
+		       struct cJSON **root, struct input_error *err)
+{
+	int r[4];
+
+	memset(out, 0, sizeof(*out));
+	*root = input_parse_object(body, len, err);
+	if (*root == NULL)
+		return -1;
+	r[0] = get_text(*root, "name", 1, BRANCH_NAME_MAX, &out->name, err);
+	r[1] = r[0] < 0 ? -1 : get_text(*root, "address", 1, BRANCH_ADDRESS_MAX, &out->address, err);
+	r[2] = r[1] < 0 ? -1 : get_capacity(*root, &out->slot_capacity, err);
+	r[3] = r[2] < 0 ? -1 : get_hours(*root, out, err);
+	for (int i = 0; i < 4; i++)
+		if (r[i] > 0)
+			out->set |= 1u << i;
+	if (r[3] < 0)
+		goto fail;
+	if (create && !(out->set & BR_NAME)) {
+		input_fail(err, 400, "missing_field", "name", "name is required.");
+		goto fail;
+	}
+	if (create && !(out->set & BR_ADDRESS)) {
+		input_fail(err, 400, "missing_field", "address", "address is required.");
+		goto fail;
+	}
+	if (out->set == 0) {
+		input_fail(err, 422, "nothing_to_change", "", "Give at least one of name, address, "
+			   "slot_capacity, opening_hours.");
+		goto fail;
+	}
+	return 0;
+fail:
+	cJSON_Delete(*root);
+	*root = NULL;
+	return -1;
+}
+
+int staff_stock_parse(const char *body, size_t len, long long *stock, struct input_error *err)
+{
+	cJSON *root = input_parse_object(body, len, err);
+	int rc;
+
+	if (root == NULL)
+		return -1;
+	rc = get_stock(root, stock, err);
+	cJSON_Delete(root);
+	if (rc == 0)
+		return input_fail(err, 400, "missing_field", "stock", "stock is required.");
+	return rc < 0 ? -1 : 0;
 }

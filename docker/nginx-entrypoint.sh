@@ -12,9 +12,9 @@ set -eu
 : "${BAKERY_RESOLVER=resolver 127.0.0.11 valid=10s ipv6=off;}"
 : "${BAKERY_NGINX_TEMPLATE:=/usr/share/bakery/nginx/bakery.conf.in}"
 export BAKERY_RESOLVER
-# Order rate limits per client address (see nginx/bakery.conf.in).
-: "${BAKERY_ORDER_RATE:=10r/s}" "${BAKERY_ORDER_BURST:=20}" "${BAKERY_ORDER_CONN:=10}" "${BAKERY_LOGIN_RATE:=10r/m}"
-export BAKERY_ORDER_RATE BAKERY_ORDER_BURST BAKERY_ORDER_CONN BAKERY_LOGIN_RATE
+# Order and login rate limits per client address (see nginx/bakery.conf.in).
+: "${BAKERY_ORDER_RATE:=10r/s}" "${BAKERY_ORDER_BURST:=20}" "${BAKERY_ORDER_CONN:=10}" "${BAKERY_LOGIN_RATE:=10r/m}" "${BAKERY_LOGIN_BURST:=5}"
+export BAKERY_ORDER_RATE BAKERY_ORDER_BURST BAKERY_ORDER_CONN BAKERY_LOGIN_RATE BAKERY_LOGIN_BURST
 mkdir -p "$BAKERY_VAR/run" "$BAKERY_VAR/log" "$BAKERY_VAR/nginx"
 ln -sf /dev/stderr "$BAKERY_VAR/log/nginx-error.log"
 ln -sf /dev/stdout "$BAKERY_VAR/log/nginx-access.log"
@@ -30,5 +30,6 @@ ${BAKERY_ORDER_RATE}
 ${BAKERY_ORDER_BURST}
 ${BAKERY_ORDER_CONN}
 ${BAKERY_LOGIN_RATE}
+${BAKERY_LOGIN_BURST}
 ' <"$BAKERY_NGINX_TEMPLATE" >"$BAKERY_VAR/nginx/nginx.conf"
 exec nginx -p "$BAKERY_VAR/nginx/" -c "$BAKERY_VAR/nginx/nginx.conf" -e "$BAKERY_VAR/log/nginx-error.log" "$@"

@@ -18,17 +18,19 @@
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define AUDIT_INSERT "INSERT INTO staff_audit (staff_id, username, action, entity, entity_id, before, after)"
-#define PRODUCT_AUDIT_COLS "id, name, description, category, price_cents, stock, active"
+#define PRODUCT_AUDIT_COLS "id, name, description, category, price_cents, stock, active, allergens, dietary"
 
 static struct db_stmt product_create = {
 	"bo_product_create",
-	"WITH n AS (INSERT INTO products (name, description, category, price_cents, stock, active)"
-	"  VALUES ($1, coalesce($2, ''), $3, $4::int, $5::int, coalesce($6::boolean, true))"
+	"WITH n AS (INSERT INTO products (name, description, category, price_cents, stock, active,"
+	"  allergens, dietary)"
+	"  VALUES ($1, coalesce($2, ''), $3, $4::int, $5::int, coalesce($6::boolean, true),"
+	"  coalesce($7::text[], '{}'), coalesce($8::text[], '{}'))"
 	"  RETURNING " PRODUCT_AUDIT_COLS "),"
-	" a AS (" AUDIT_INSERT " SELECT $7::bigint, $8, 'product.create', 'product', n.id, NULL,"
+	" a AS (" AUDIT_INSERT " SELECT $9::bigint, $10, 'product.create', 'product', n.id, NULL,"
 	"  to_jsonb(n) FROM n)"
 	" SELECT id FROM n",
-	8, 0, 0
+	10, 0, 0
 };
 
 /* The edit: NULL parameters keep the column; the row is locked first so
@@ -39,24 +41,38 @@ static struct db_stmt product_update = {
 	" n AS (UPDATE products p SET name = coalesce($2, p.name),"
 	"  description = coalesce($3, p.description), category = coalesce($4, p.category),"
 	"  price_cents = coalesce($5::int, p.price_cents), stock = coalesce($6::int, p.stock),"
-	"  active = coalesce($7::boolean, p.active), updated_at = now()"
+	"  active = coalesce($7::boolean, p.active), allergens = coalesce($8::text[], p.allergens),"
+	"  dietary = coalesce($9::text[], p.dietary), updated_at = now()"
 	"  FROM o WHERE p.id = o.id"
-	"  RETURNING p.id, p.name, p.description, p.category, p.price_cents, p.stock, p.active),"
-	" a AS (" AUDIT_INSERT " SELECT $8::bigint, $9, 'product.update', 'product', n.id,"
+	"  RETURNING p.id, p.name, p.description, p.category, p.price_cents, p.stock, p.active,"
+	"  p.allergens, p.dietary),"
+	" a AS (" AUDIT_INSERT " SELECT $10::bigint, $11, 'product.update', 'product', n.id,"
 	"  to_jsonb(o), to_jsonb(n) FROM o, n)"
 	" SELECT count(*) FROM n",
-	9, 0, 0
+	11, 0, 0
 };
+
+/* A staff status change from -> to in one statement, with its history
+ * event and audit entry. */
+#define STAFF_MOVE_SQL(from, to, reason, action)                                          \
+	"WITH c AS (UPDATE orders SET status = '" to "', updated_at = now()"                \
+	"  WHERE id = $1 AND status = '" from "' RETURNING id),"                             \
+	" h AS (INSERT INTO order_history (order_id, from_status, to_status, reason)"        \
+	"  SELECT id, '" from "', '" to "', '" reason "' FROM c),"                           \
+	" a AS (" AUDIT_INSERT " SELECT $2::bigint, $3, '" action "', 'order', id,"          \
+	"  '{\"status\":\"" from "\"}', '{\"status\":\"" to "\"}' FROM c)"                   \
+	" SELECT (SELECT count(*) FROM c), (SELECT status FROM orders WHERE id = $1)"
 
 static struct db_stmt staff_cancel_stmt = {
 	"bo_order_cancel",
-	"WITH c AS (UPDATE orders SET status = 'cancelled', updated_at = now()"
-	"  WHERE id = $1 AND status = 'pending' RETURNING id),"
-	" h AS (INSERT INTO order_history (order_id, from_status, to_status, reason)"
-	"  SELECT id, 'pending', 'cancelled', 'cancelled by staff' FROM c),"
-	" a AS (" AUDIT_INSERT " SELECT $2::bigint, $3, 'order.cancel', 'order', id,"
-	"  '{\"status\":\"pending\"}', '{\"status\":\"cancelled\"}' FROM c)"
-	" SELECT (SELECT count(*) FROM c), (SELECT status FROM orders WHERE id = $1)",
+	STAFF_MOVE_SQL("pending", "cancelled", "cancelled by staff", "order.cancel"),
+	3, 0, 0
+};
+
+/* Handed over at the counter. */
+static struct db_stmt staff_collect_stmt = {
+	"bo_order_collect",
+	STAFF_MOVE_SQL("completed", "collected", "collected at the counter", "order.collect"),
 	3, 0, 0
 };
 
@@ -68,13 +84,12 @@ static struct db_stmt staff_lock_stmt = {
 };
 
 /* Second step, the order locked and completed: products locked in id
- * order, stock given back, the order refunded, history and audit. */
+ * order (the stock goes back after, order_restock), the order refunded,
+ * history and audit. */
 static struct db_stmt staff_refund_stmt = {
 	"bo_order_refund",
 	"WITH l AS (SELECT p.id, i.quantity FROM order_items i JOIN products p ON p.id = i.product_id"
-	"  WHERE i.order_id = $1 ORDER BY p.id FOR UPDATE OF p),"
-	" s AS (UPDATE products p SET stock = p.stock + l.quantity, updated_at = now()"
-	"  FROM l WHERE p.id = l.id RETURNING p.id),"
+	"  WHERE i.order_id = $1 ORDER BY p.id FOR NO KEY UPDATE OF p),"
 	" o AS (UPDATE orders SET status = 'refunded', updated_at = now() WHERE id = $1 RETURNING id),"
 	" h AS (INSERT INTO order_history (order_id, from_status, to_status, reason)"
 	"  SELECT id, 'completed', 'refunded', 'refunded by staff, stock restored' FROM o),"
@@ -82,7 +97,7 @@ static struct db_stmt staff_refund_stmt = {
 	"  '{\"status\":\"completed\"}', jsonb_build_object('status', 'refunded', 'stock_restored',"
 	"  (SELECT coalesce(jsonb_agg(jsonb_build_object('product_id', id, 'quantity', quantity)"
 	"   ORDER BY id), '[]') FROM l)) FROM o)"
-	" SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM o)",
+	" SELECT (SELECT count(*) FROM l), (SELECT count(*) FROM o)",
 	3, 0, 0
 };
 
@@ -91,14 +106,14 @@ static struct db_stmt staff_refund_stmt = {
 static struct db_stmt orders_page = {
 	"bo_orders_page",
 	"SELECT id, status, total_cents, customer_name, customer_email, "
-	TS("created_at") ", " TS("updated_at") " FROM orders"
+	TS("created_at") ", " TS("updated_at") ", branch_id, bakery_iso(pickup_at, $7) FROM orders"
 	" WHERE ($1::text IS NULL OR status = $1)"
 	" AND ($2::date IS NULL OR created_at >= $2::date::timestamp AT TIME ZONE 'UTC')"
 	" AND ($3::date IS NULL OR created_at < ($3::date + 1)::timestamp AT TIME ZONE 'UTC')"
 	" AND ($4::text IS NULL OR strpos(lower(customer_email), lower($4)) > 0)"
 	" AND ($5::bigint = 0 OR id < $5::bigint)"
 	" ORDER BY id DESC LIMIT $6",
-	6, 1, 0
+	7, 1, 0
 };
 
 #define RANGE_FROM "coalesce($1::date, (now() AT TIME ZONE 'UTC')::date - 6)"
@@ -106,12 +121,12 @@ static struct db_stmt orders_page = {
 #define IN_RANGE(col) col " >= " RANGE_FROM "::timestamp AT TIME ZONE 'UTC' AND " \
 	col " < (" RANGE_TO " + 1)::timestamp AT TIME ZONE 'UTC'"
 
-/* Completed orders and their revenue per UTC day, every day of the range. */
+/* Completed (and since collected) orders and their revenue per UTC day, every day of the range. */
 static struct db_stmt summary_days = {
 	"bo_summary_days",
 	"SELECT to_char(d.day, 'YYYY-MM-DD'), count(o.id), coalesce(sum(o.total_cents), 0)"
 	" FROM generate_series(" RANGE_FROM ", " RANGE_TO ", interval '1 day') AS d(day)"
-	" LEFT JOIN orders o ON o.status = 'completed'"
+	" LEFT JOIN orders o ON o.status IN ('completed', 'collected')"
 	"  AND (o.created_at AT TIME ZONE 'UTC')::date = d.day::date"
 	"  AND " IN_RANGE("o.created_at")
 	" GROUP BY d.day ORDER BY d.day",
@@ -123,7 +138,7 @@ static struct db_stmt summary_top = {
 	"bo_summary_top",
 	"SELECT i.product_id, p.name, sum(i.quantity), sum(i.quantity::bigint * i.unit_price_cents)"
 	" FROM orders o JOIN order_items i ON i.order_id = o.id JOIN products p ON p.id = i.product_id"
-	" WHERE o.status = 'completed' AND " IN_RANGE("o.created_at")
+	" WHERE o.status IN ('completed', 'collected') AND " IN_RANGE("o.created_at")
 	" GROUP BY i.product_id, p.name ORDER BY 4 DESC, 1 LIMIT 10",
 	2, 1, 0
 };
@@ -136,7 +151,7 @@ static long long ll_at(PGresult *res, int row, int col)
 /* Text parameters of a product's set fields; NULL for the others. */
 struct product_params {
 	char price[24], stock[24], staff[24];
-	const char *v[6];
+	const char *v[8];
 };
 
 static void product_params(const struct backoffice_product *p, const struct staff_session *who,
@@ -152,20 +167,22 @@ static void product_params(const struct backoffice_product *p, const struct staf
 	pp->v[3] = p->set & BO_PRICE ? pp->price : NULL;
 	pp->v[4] = p->set & BO_STOCK ? pp->stock : NULL;
 	pp->v[5] = p->set & BO_ACTIVE ? (p->active ? "true" : "false") : NULL;
+	pp->v[6] = p->set & BO_ALLERGENS ? p->allergens : NULL;
+	pp->v[7] = p->set & BO_DIETARY ? p->dietary : NULL;
 }
 
 long long backoffice_product_create(struct db *db, const struct staff_session *who,
 				    const struct backoffice_product *p)
 {
 	struct product_params pp;
-	const char *params[8];
+	const char *params[10];
 	PGresult *res;
 	long long id;
 
 	product_params(p, who, &pp);
 	memcpy(params, pp.v, sizeof(pp.v));
-	params[6] = pp.staff;
-	params[7] = who->username;
+	params[8] = pp.staff;
+	params[9] = who->username;
 	res = db_exec(db, &product_create, params, NULL);
 	if (res == NULL)
 		return -1;
@@ -179,7 +196,7 @@ enum lookup backoffice_product_update(struct db *db, const struct staff_session 
 {
 	struct product_params pp;
 	char idbuf[24];
-	const char *params[9];
+	const char *params[11];
 	PGresult *res;
 	enum lookup rc;
 
@@ -187,8 +204,8 @@ enum lookup backoffice_product_update(struct db *db, const struct staff_session 
 	snprintf(idbuf, sizeof(idbuf), "%lld", id);
 	params[0] = idbuf;
 	memcpy(params + 1, pp.v, sizeof(pp.v));
-	params[7] = pp.staff;
-	params[8] = who->username;
+	params[9] = pp.staff;
+	params[10] = who->username;
 	res = db_exec(db, &product_update, params, NULL);
 	if (res == NULL)
 		return LOOKUP_ERROR;
@@ -213,15 +230,16 @@ static void order_params(long long id, const struct staff_session *who, struct o
 	op->v[2] = who->username;
 }
 
-enum order_move_result backoffice_order_cancel(struct db *db, const struct staff_session *who,
-					       long long id, char status_out[16])
+static enum order_move_result staff_move(struct db *db, struct db_stmt *stmt,
+					 const struct staff_session *who, long long id,
+					 char status_out[16])
 {
 	struct order_params op;
 	PGresult *res;
 	enum order_move_result rc;
 
 	order_params(id, who, &op);
-	res = db_exec(db, &staff_cancel_stmt, op.v, NULL);
+	res = db_exec(db, stmt, op.v, NULL);
 	if (res == NULL)
 		return MOVE_ERROR;
 	if (PQgetisnull(res, 0, 1))
@@ -231,6 +249,18 @@ enum order_move_result backoffice_order_cancel(struct db *db, const struct staff
 	snprintf(status_out, 16, "%s", PQgetvalue(res, 0, 1));
 	PQclear(res);
 	return rc;
+}
+
+enum order_move_result backoffice_order_cancel(struct db *db, const struct staff_session *who,
+					       long long id, char status_out[16])
+{
+	return staff_move(db, &staff_cancel_stmt, who, id, status_out);
+}
+
+enum order_move_result backoffice_order_collect(struct db *db, const struct staff_session *who,
+						long long id, char status_out[16])
+{
+	return staff_move(db, &staff_collect_stmt, who, id, status_out);
 }
 
 /* Locks the order: MOVE_DONE when it is completed (the refund may go on),
@@ -269,7 +299,7 @@ enum order_move_result backoffice_order_refund(struct db *db, const struct staff
 		return rc;
 	}
 	res = db_exec(db, &staff_refund_stmt, op.v, NULL);
-	if (res == NULL || ll_at(res, 0, 1) != 1) {
+	if (res == NULL || ll_at(res, 0, 1) != 1 || order_restock(db, id, NULL) < 0) {
 		PQclear(res);
 		db_rollback(db);
 		return MOVE_ERROR;
@@ -286,7 +316,7 @@ enum order_move_result backoffice_order_refund(struct db *db, const struct staff
 int backoffice_orders(struct db *db, const struct backoffice_filter *f, struct backoffice_page *out)
 {
 	char after[24], limit[12];
-	const char *params[] = { f->status, f->from, f->to, f->email, after, limit };
+	const char *params[] = { f->status, f->from, f->to, f->email, after, limit, f->tz };
 	PGresult *res;
 
 	memset(out, 0, sizeof(*out));
@@ -312,6 +342,8 @@ int backoffice_orders(struct db *db, const struct backoffice_filter *f, struct b
 		o->customer_email = PQgetvalue(res, i, 4);
 		o->created_at = PQgetvalue(res, i, 5);
 		o->updated_at = PQgetvalue(res, i, 6);
+		o->branch_id = ll_at(res, i, 7);
+		o->pickup_at = PQgetisnull(res, i, 8) ? NULL : PQgetvalue(res, i, 8);
 	}
 	return 0;
 }

@@ -18,6 +18,8 @@ enum backoffice_field {
 	BO_PRICE = 1 << 3,
 	BO_STOCK = 1 << 4,
 	BO_ACTIVE = 1 << 5,
+	BO_ALLERGENS = 1 << 6,
+	BO_DIETARY = 1 << 7,
 };
 
 /* A validated product create or edit; only the fields in set apply. */
@@ -29,6 +31,8 @@ struct backoffice_product {
 	long long price_cents;
 	long long stock;
 	int active;
+	char allergens[64]; /* array literal "{gluten,milk}", names checked */
+	char dietary[32];   /* array literal "{vegan}" */
 };
 
 /* Creates a product (description "" and active true unless set). Returns
@@ -50,6 +54,10 @@ enum order_move_result backoffice_order_cancel(struct db *db, const struct staff
 enum order_move_result backoffice_order_refund(struct db *db, const struct staff_session *who, long long id,
 			    char status_out[16]);
 
+/* completed -> collected (final), at the counter; as cancel. */
+enum order_move_result backoffice_order_collect(struct db *db, const struct staff_session *who,
+						long long id, char status_out[16]);
+
 /* The staff order list's filters; NULL means "any". Dates YYYY-MM-DD (UTC
  * days, both inclusive), checked by the caller. */
 struct backoffice_filter {
@@ -59,6 +67,7 @@ struct backoffice_filter {
 	const char *email; /* a part of the address, any case */
 	long long after;   /* keyset cursor: ids below this one; 0 = newest */
 	int limit;
+	const char *tz;    /* pickup times are shown in this zone */
 };
 
 struct backoffice_order {
@@ -69,6 +78,8 @@ struct backoffice_order {
 	const char *customer_email;
 	const char *created_at;
 	const char *updated_at;
+	long long branch_id;
+	const char *pickup_at; /* NULL when none */
 };
 
 /* Strings point into storage the page owns: release with

@@ -19,6 +19,8 @@
 #define LISTING_KEY "bakery:products:v1"
 #define LOCK_PREFIX "bakery:products:v1:lock:"
 #define GEN_KEY "bakery:products:v1:gen"
+/* The prefix and a category of 50 characters of up to 4 bytes each. */
+#define LOCK_KEY_MAX (sizeof(LOCK_PREFIX) + 200)
 
 /* Store only if no invalidation happened since the refill began; then drop
  * the refill lock. KEYS: listing, generation, lock. ARGV: field, body, ttl,
@@ -182,7 +184,7 @@ static void lock_key(char *key, size_t len, const char *category)
 
 int cache_listing_lock(struct cache *c, const char *category, int ttl_ms, long long *gen)
 {
-	char key[128], ms[16];
+	char key[LOCK_KEY_MAX], ms[16];
 	const char *set[] = { "SET", key, "1", "NX", "PX", ms };
 	const char *get[] = { "GET", GEN_KEY };
 	redisReply *r;
@@ -207,7 +209,7 @@ int cache_listing_put(struct cache *c, const char *category, const char *body,
 		      size_t len, int ttl, long long gen)
 {
 	const char *field = field_of(category);
-	char key[128], ttl_s[16], gen_s[24];
+	char key[LOCK_KEY_MAX], ttl_s[16], gen_s[24];
 	const char *argv[] = { "EVAL", put_script, "3", LISTING_KEY, GEN_KEY, key,
 			       field, body, ttl_s, gen_s };
 	size_t lens[10];
@@ -220,6 +222,20 @@ int cache_listing_put(struct cache *c, const char *category, const char *body,
 		lens[i] = strlen(argv[i]);
 	lens[7] = len;
 	r = cache_run(c, 10, argv, lens);
+	if (r == NULL)
+		return -1;
+	freeReplyObject(r);
+	return 0;
+}
+
+int cache_listing_unlock(struct cache *c, const char *category)
+{
+	char key[LOCK_KEY_MAX];
+	const char *del[] = { "DEL", key };
+	redisReply *r;
+
+	lock_key(key, sizeof(key), category);
+	r = cache_run(c, 2, del, NULL);
 	if (r == NULL)
 		return -1;
 	freeReplyObject(r);

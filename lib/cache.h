@@ -17,11 +17,12 @@ void cache_free(struct cache *c);
 /* 0 when Redis answers PING. */
 int cache_ping(struct cache *c);
 
-/* The cached listing for category ("" = all). Returns 1 and a malloc'd copy
+/* The cached listing for variant: a category ("" = all), or a field the
+ * listing composes from all its query parameters. Returns 1 and a malloc'd copy
  * in *body (caller frees) on a hit, 0 on a miss, -1 when Redis is down. */
 int cache_listing_get(struct cache *c, const char *category, char **body, size_t *len);
 
-/* Takes the refill lock for category for at most ttl_ms, so one process
+/* Takes the refill lock for variant for at most ttl_ms, so one process
  * refills an expired listing while the others wait for it: 1 when this
  * caller holds it, 0 when another does, -1 when Redis is down. *gen gets
  * the listing generation to hand to cache_listing_put(). */
@@ -33,6 +34,10 @@ int cache_listing_lock(struct cache *c, const char *category, int ttl_ms, long l
  * was stored. 0 or -1. */
 int cache_listing_put(struct cache *c, const char *category, const char *body,
 		      size_t len, int ttl, long long gen);
+
+/* Releases the refill lock without storing anything (the listing is not
+ * worth keeping: a category no product has). 0 or -1. */
+int cache_listing_unlock(struct cache *c, const char *category);
 
 /* Drops every cached listing at once and bumps the generation, so a refill
  * that read the database before the change cannot store it. Call after the

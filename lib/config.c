@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <amqp.h>
 #include <libpq-fe.h>
@@ -37,7 +38,7 @@ struct config_param {
 	const char *help;       /* Markdown: `code` allowed, no | */
 };
 
-static config_check_fn check_database_url, check_redis_url, check_amqp_url;
+static config_check_fn check_database_url, check_redis_url, check_amqp_url, check_tz;
 
 #define FIELD(f) offsetof(struct config, f)
 
@@ -72,6 +73,16 @@ static const struct config_param params[] = {
 	  " `\"\"` = none" },
 	{ "BAKERY_STAFF_SESSION_S", CONFIG_INT, FIELD(staff_session_s), "28800", 60, 2592000, 0, NULL,
 	  "seconds a staff session lasts after login" },
+	{ "BAKERY_TZ", CONFIG_STRING, FIELD(tz), "Europe/London", 0, 0, 0, check_tz,
+	  "the bakery's time zone (IANA name): opening hours and pickup slots are its local time" },
+	{ "BAKERY_SLOT_MINUTES", CONFIG_INT, FIELD(slot_minutes), "30", 5, 240, 0, NULL,
+	  "length of a pickup slot, minutes" },
+	{ "BAKERY_SLOT_CAPACITY", CONFIG_INT, FIELD(slot_capacity), "10", 0, 1000, 0, NULL,
+	  "orders per pickup slot at a branch that sets no capacity of its own" },
+	{ "BAKERY_LEAD_MINUTES", CONFIG_INT, FIELD(lead_minutes), "120", 0, 10080, 0, NULL,
+	  "a pickup slot can be booked when it starts at least this many minutes from now" },
+	{ "BAKERY_BOOK_DAYS", CONFIG_INT, FIELD(book_days), "14", 0, 365, 0, NULL,
+	  "pickup slots can be booked up to this many days after today" },
 	{ "BAKERY_LOG_LEVEL", CONFIG_LOGLEVEL, FIELD(log_level), "info", 0, 0, 0, NULL,
 	  "`error`, `warn`, `info` or `debug`" },
 };
@@ -124,6 +135,26 @@ static int check_amqp_url(const char *value, char *why, size_t whylen)
 		rc = 0;
 	free(copy);
 	return rc;
+}
+
+/* An IANA zone name as PostgreSQL takes it ("Europe/London", "UTC"); when
+ * the system has a zone database, the zone must be in it. */
+static int check_tz(const char *value, char *why, size_t whylen)
+{
+	char path[320];
+	size_t n = strlen(value);
+
+	if (n == 0 || n > 64 || value[0] == '/' || strstr(value, "..") ||
+	    strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-") != n) {
+		snprintf(why, whylen, "is not a time zone name such as Europe/London");
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", value);
+	if (access("/usr/share/zoneinfo/UTC", F_OK) == 0 && access(path, F_OK) != 0) {
+		snprintf(why, whylen, "is not a time zone of the system's zone database");
+		return -1;
+	}
+	return 0;
 }
 
 static int parse_int(const struct config_param *p, const char *value,

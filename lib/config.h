@@ -20,6 +20,11 @@ struct config {
 	int backlog_warn_s;         /* health: oldest waiting order older = degraded */
 	const char *heartbeat_file; /* worker liveness file, "" = none */
 	int staff_session_s;        /* staff sessions last this long, seconds */
+	const char *tz;             /* the bakery's time zone (IANA name) */
+	int slot_minutes;           /* length of a pickup slot */
+	int slot_capacity;          /* orders per slot unless the branch says */
+	int lead_minutes;           /* earliest slot: this long from now */
+	int book_days;              /* latest slot: on a day this many days ahead */
 	enum log_level log_level;
 };
 

@@ -247,8 +247,8 @@ static int pipeline_collect(struct db *db, struct db_stmt *const *stmts, int n, 
 	return rc;
 }
 
-static int exec_ids_once(struct db *db, struct db_stmt *const *stmts, int n, const char *const *params,
-			 PGresult **out)
+static int exec_batch_once(struct db *db, struct db_stmt *const *stmts, int n,
+			   const char *const *params, PGresult **out)
 {
 	int rc;
 
@@ -270,19 +270,17 @@ static int exec_ids_once(struct db *db, struct db_stmt *const *stmts, int n, con
 	return -1;
 }
 
-int db_exec_ids(struct db *db, struct db_stmt *const *stmts, int n, long long id, PGresult **out)
+int db_exec_batch(struct db *db, struct db_stmt *const *stmts, int n, const char *const *params,
+		  PGresult **out)
 {
-	char idbuf[24];
-	const char *params[] = { idbuf };
 	int reused = db->conn != NULL;
 
-	snprintf(idbuf, sizeof(idbuf), "%lld", id);
-	if (exec_ids_once(db, stmts, n, params, out) == 0)
+	if (exec_batch_once(db, stmts, n, params, out) == 0)
 		return 0;
 	if (!reused || db->conn != NULL)
 		return -1;
 	clock_gate_open(&db->reconnect);
-	return exec_ids_once(db, stmts, n, params, out);
+	return exec_batch_once(db, stmts, n, params, out);
 }
 
 long long db_ll(const PGresult *res, int row, int col)

@@ -37,29 +37,26 @@ static struct db_stmt lock_order = {
 	1, 0, 0
 };
 
-/* The order's products with the quantities wanted, locked in id order. */
+/* The order's products with the quantities wanted and their stock at the
+ * order's branch, the products locked in id order: every writer of a
+ * branch's stock locks the product row first. */
 static struct db_stmt lock_products = {
 	"w_lock_products",
-	"SELECT p.name, p.stock, p.active, i.quantity FROM order_items i"
-	" JOIN products p ON p.id = i.product_id WHERE i.order_id = $1"
-	" ORDER BY p.id FOR NO KEY UPDATE OF p",
+	"SELECT p.name, coalesce(s.stock, 0), p.active, i.quantity FROM order_items i"
+	" JOIN orders o ON o.id = i.order_id JOIN products p ON p.id = i.product_id"
+	" LEFT JOIN branch_stock s ON s.branch_id = o.branch_id AND s.product_id = p.id"
+	" WHERE i.order_id = $1 ORDER BY p.id FOR NO KEY UPDATE OF p",
 	1, 0, 0
 };
 
-/* Takes every quantity off stock; the CHECK (stock >= 0) is the backstop. */
+/* Takes every quantity off the branch's stock; the CHECK (stock >= 0) is
+ * the backstop. The default branch's rows echo into products.stock. */
 static struct db_stmt take_stock = {
 	"w_take_stock",
-	"UPDATE products p SET stock = p.stock - i.quantity, updated_at = now()"
-	" FROM order_items i WHERE i.order_id = $1 AND p.id = i.product_id"
-	" AND p.stock >= i.quantity",
-	1, 0, 0
-};
-
-/* Puts a reserved order's quantities back. */
-static struct db_stmt return_stock = {
-	"w_return_stock",
-	"UPDATE products p SET stock = p.stock + i.quantity, updated_at = now()"
-	" FROM order_items i WHERE i.order_id = $1 AND p.id = i.product_id",
+	"UPDATE branch_stock s SET stock = s.stock - i.quantity"
+	" FROM order_items i JOIN orders o ON o.id = i.order_id"
+	" WHERE i.order_id = $1 AND s.branch_id = o.branch_id AND s.product_id = i.product_id"
+	" AND s.stock >= i.quantity",
 	1, 0, 0
 };
 
@@ -244,7 +241,7 @@ int fulfil_return_stock(struct fulfil *f, long long id)
 	if (res == NULL)
 		return -1;
 	PQclear(res);
-	return run_id(f, &return_stock, id);
+	return order_restock(f->db, id, f->sqlstate);
 }
 
 int fulfil_move(struct fulfil *f, long long id, enum order_status from, enum order_status to,

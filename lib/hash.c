@@ -1,4 +1,4 @@
-/* hash.c - FNV-1a 64, the one fingerprint the responder uses (hash.h). */
+/* hash.c - FNV-1a 64, the listing ETag (hash.h). */
 #include "hash.h"
 
 #define FNV1A_PRIME 1099511628211ULL

@@ -1,5 +1,6 @@
-/* hash.h - FNV-1a 64: a fast, stable fingerprint of bytes (an ETag, a
- * request's identity). Not a secure hash: never for secrets. */
+/* hash.h - FNV-1a 64: a fast, stable fingerprint of bytes (the listing ETag,
+ * which nobody gains by forging). Not a secure hash: never for secrets or
+ * for telling requests apart (sha256.h does that). */
 #ifndef BAKERY_HASH_H
 #define BAKERY_HASH_H
 

@@ -1,9 +1,12 @@
 /* order.c - order statements and their mapping to structs.
  *
- * Placement runs in one transaction: the order row (idempotency key unique,
- * ON CONFLICT DO NOTHING so concurrent retries wait for the first and then
- * find its order), the items priced from the products table, the total
- * summed from those items, and the first history event. Every later status
+ * Placement runs in one transaction: the pickup slot booked first (slot.c;
+ * the next free one when none is asked for), then the order row
+ * (idempotency key unique, ON CONFLICT DO NOTHING so concurrent retries
+ * wait for the first and then find its order), the items priced from the
+ * products table, the total summed from those items, and the first
+ * history event. A place in a slot comes back by a trigger (schema 004)
+ * when the order is cancelled, fails or is refunded. Every later status
  * change, the customer's cancel and the worker's steps alike, is the one
  * move statement: the order row and its history event together. */
 #include "order.h"
@@ -11,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "db.h"
 #include "log.h"
@@ -27,13 +31,18 @@ static const char *const status_names[ORDER_STATUS_COUNT] = {
 	[ORDER_PENDING] = "pending",     [ORDER_PROCESSING] = "processing",
 	[ORDER_COMPLETED] = "completed", [ORDER_FAILED] = "failed",
 	[ORDER_CANCELLED] = "cancelled", [ORDER_REFUNDED] = "refunded",
+	[ORDER_COLLECTED] = "collected",
 };
 
-/* Products named by an order, for validation before placement. */
+/* Products named by an order with their stock at branch $2 (0 = the
+ * default), for validation before placement. */
 static struct db_stmt products_for_order = {
 	"order_products",
-	"SELECT id, price_cents, stock, active, name FROM products WHERE id = ANY($1::bigint[])",
-	1, 1, 0
+	"SELECT p.id, p.price_cents, coalesce(s.stock, 0), p.active, p.name FROM products p"
+	" LEFT JOIN branch_stock s ON s.product_id = p.id"
+	"  AND s.branch_id = coalesce(nullif($2::bigint, 0), bakery_default_branch())"
+	" WHERE p.id = ANY($1::bigint[])",
+	2, 1, 0
 };
 
 /* The whole placement in one statement, so one round trip and one snapshot:
@@ -46,23 +55,25 @@ static struct db_stmt place_order = {
 	"  FROM unnest($6::bigint[], $7::int[]) AS l(pid, qty)"
 	"  JOIN products p ON p.id = l.pid AND p.active),"
 	" o AS (INSERT INTO orders (customer_name, customer_email, total_cents, access_token,"
-	"  idempotency_key, request_hash)"
-	"  SELECT $1, $2, sum(q.price_cents::bigint * q.qty), $3, $4, $5 FROM q"
+	"  idempotency_key, request_hash, branch_id, pickup_at)"
+	"  SELECT $1, $2, sum(q.price_cents::bigint * q.qty), $3, $4, $5,"
+	"  coalesce(nullif($8::bigint, 0), bakery_default_branch()), $9::timestamptz FROM q"
 	"  HAVING count(*) = cardinality($6::bigint[])"
-	"  ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, total_cents),"
+	"  ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, total_cents, branch_id, pickup_at),"
 	" i AS (INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents, product_name)"
 	"  SELECT o.id, q.id, q.qty, q.price_cents, q.name FROM o, q),"
 	HISTORY_CTE("o.id, NULL, 'pending', 'order placed'", "o")
-	" SELECT id, total_cents FROM o",
-	7, 0, 0
+	" SELECT id, total_cents, branch_id, bakery_iso(pickup_at, $10) FROM o",
+	10, 0, 0
 };
 
 /* The order an idempotency key already names. */
 static struct db_stmt order_by_key = {
 	"order_by_key",
-	"SELECT id, total_cents, status, access_token, request_hash IS NOT DISTINCT FROM $2"
+	"SELECT id, total_cents, status, access_token, request_hash IS NOT DISTINCT FROM $2,"
+	" branch_id, coalesce(bakery_iso(pickup_at, $3), '')"
 	" FROM orders WHERE idempotency_key = $1",
-	2, 1, 0
+	3, 1, 0
 };
 
 static struct db_stmt mark_queued = {
@@ -73,10 +84,11 @@ static struct db_stmt mark_queued = {
 
 static struct db_stmt select_order = {
 	"order_select",
-	"SELECT id, status, total_cents, customer_name, customer_email, access_token,"
-	" failure_reason, " TS("created_at") ", " TS("updated_at")
-	" FROM orders WHERE id = $1",
-	1, 1, 0
+	"SELECT o.id, o.status, o.total_cents, o.customer_name, o.customer_email, o.access_token,"
+	" o.failure_reason, " TS("o.created_at") ", " TS("o.updated_at") ","
+	" b.id, b.name, b.address, bakery_iso(o.pickup_at, $2)"
+	" FROM orders o JOIN branches b ON b.id = o.branch_id WHERE o.id = $1",
+	2, 1, 0
 };
 
 static struct db_stmt select_items = {
@@ -109,6 +121,16 @@ static struct db_stmt select_history = {
 static struct db_stmt move_order[MOVER_COUNT] = {
 	[MOVER_CUSTOMER] = { "order_cancel", MOVE_SQL, 5, 0, 0 },
 	[MOVER_WORKER] = { "w_transition", MOVE_SQL, 5, 0, 0 },
+};
+
+/* A reserved order's quantities back on its branch's stock. */
+static struct db_stmt restock = {
+	"order_restock",
+	"INSERT INTO branch_stock (branch_id, product_id, stock)"
+	" SELECT o.branch_id, i.product_id, i.quantity FROM order_items i"
+	" JOIN orders o ON o.id = i.order_id WHERE i.order_id = $1"
+	" ON CONFLICT (branch_id, product_id) DO UPDATE SET stock = branch_stock.stock + EXCLUDED.stock",
+	1, 0, 0
 };
 
 /* The backlog: pending orders and the age of the oldest, both from the
@@ -168,14 +190,16 @@ static int line_arrays(const struct order_line *lines, int n, char **ids, char *
 	return *ids ? 0 : -1;
 }
 
-int order_products(struct db *db, const struct order_line *lines, int n, struct order_product *out)
+int order_products(struct db *db, long long branch, const struct order_line *lines, int n,
+		   struct order_product *out)
 {
-	char *ids;
-	const char *params[1];
+	char *ids, bbuf[24];
+	const char *params[] = { NULL, bbuf };
 	PGresult *res;
 
 	if (line_arrays(lines, n, &ids, NULL) < 0)
 		return -1;
+	snprintf(bbuf, sizeof(bbuf), "%lld", branch);
 	params[0] = ids;
 	res = db_exec(db, &products_for_order, params, NULL);
 	free(ids);
@@ -198,21 +222,32 @@ int order_products(struct db *db, const struct order_line *lines, int n, struct 
 }
 
 enum lookup order_find_by_key(struct db *db, const char *key, const char *request_hash,
-			      struct order_placed *out)
+			      const char *tz, struct order_placed *out)
 {
-	const char *params[] = { key, request_hash };
-	PGresult *res = db_exec(db, &order_by_key, params, NULL);
+	char key_hash[SHA256_HEX_LEN + 1];
+	const char *params[] = { key_hash, request_hash, tz };
+	PGresult *res;
 	enum lookup r = LOOKUP_NONE;
 
 	memset(out, 0, sizeof(*out));
+	sha256_hex(key, strlen(key), key_hash);
+	res = db_exec(db, &order_by_key, params, NULL);
 	if (res == NULL)
 		return LOOKUP_ERROR;
 	if (PQntuples(res) == 1) {
 		out->id = db_ll(res, 0, 0);
 		out->total_cents = db_ll(res, 0, 1);
-		snprintf(out->token, sizeof(out->token), "%s", PQgetvalue(res, 0, 3));
 		out->replayed = 1;
 		out->hash_mismatch = PQgetvalue(res, 0, 4)[0] != 't';
+		out->branch_id = db_ll(res, 0, 5);
+		snprintf(out->pickup_at, sizeof(out->pickup_at), "%s", PQgetvalue(res, 0, 6));
+		/* Same key and request: the same derived token, unless the order
+		 * predates derived tokens (then it cannot be told again). */
+		if (!out->hash_mismatch && (order_token_new(key, request_hash, out->token) < 0 ||
+					    !order_token_matches(out->token, PQgetvalue(res, 0, 3))))
+			out->hash_mismatch = 1;
+		if (out->hash_mismatch)
+			out->token[0] = '\0';
 		r = order_status_parse(PQgetvalue(res, 0, 2), &out->status) < 0 ? LOOKUP_ERROR
 										  : LOOKUP_FOUND;
 	}
@@ -228,7 +263,7 @@ static enum order_place_result place_lost(struct db *db, const struct order_new 
 {
 	if (req->idempotency_key == NULL)
 		return PLACE_WITHDRAWN;
-	switch (order_find_by_key(db, req->idempotency_key, req->request_hash, out)) {
+	switch (order_find_by_key(db, req->idempotency_key, req->request_hash, req->slots->tz, out)) {
 	case LOOKUP_FOUND:
 		return PLACE_DONE;
 	case LOOKUP_NONE:
@@ -239,17 +274,55 @@ static enum order_place_result place_lost(struct db *db, const struct order_new 
 	return PLACE_ERROR;
 }
 
-enum order_place_result order_place(struct db *db, const struct order_new *req,
+/* In the placement transaction: the slot asked for, or the next free
+ * one (none when every one is taken), into out->pickup_at. */
+static enum order_place_result book(struct db *db, const struct order_new *req,
 				    struct order_placed *out)
 {
-	const char *params[] = { req->customer_name, req->customer_email, req->token,
-				 req->idempotency_key, req->request_hash, NULL, NULL };
+	enum slot_booking b;
+
+	if (req->pickup_at) {
+		snprintf(out->pickup_at, sizeof(out->pickup_at), "%s", req->pickup_at);
+		b = slot_book(db, req->slots, req->branch_id, req->pickup_at);
+	} else {
+		b = slot_book_next(db, req->slots, req->branch_id, out->pickup_at);
+	}
+	switch (b) {
+	case SLOT_BOOKED:
+		return PLACE_DONE;
+	case SLOT_NONE_FREE:
+		out->pickup_at[0] = '\0'; /* placed without a slot */
+		return PLACE_DONE;
+	case SLOT_FULL:
+		return PLACE_SLOT_FULL;
+	case SLOT_UNAVAILABLE:
+		return PLACE_SLOT_UNAVAILABLE;
+	case SLOT_ERROR:
+		break;
+	}
+	return PLACE_ERROR;
+}
+
+/* In the placement transaction: the order itself. PLACE_DONE with out's
+ * id and total, PLACE_WITHDRAWN when no row came back, PLACE_ERROR. */
+static enum order_place_result insert(struct db *db, const struct order_new *req,
+				      struct order_placed *out)
+{
+	char branch[24], token_hash[SHA256_HEX_LEN + 1], key_hash[SHA256_HEX_LEN + 1];
+	const char *params[] = { req->customer_name, req->customer_email, token_hash,
+				 req->idempotency_key ? key_hash : NULL, req->request_hash, NULL, NULL,
+				 branch, out->pickup_at[0] ? out->pickup_at : NULL, req->slots->tz };
 	char *ids, *qtys;
 	PGresult *res;
+	enum order_place_result r = PLACE_WITHDRAWN;
 
-	memset(out, 0, sizeof(*out));
+	/* Neither is stored in clear: a copy of the table gives no access. */
+	sha256_hex(req->token, strlen(req->token), token_hash);
+	if (req->idempotency_key)
+		sha256_hex(req->idempotency_key, strlen(req->idempotency_key), key_hash);
 	if (line_arrays(req->lines, req->nlines, &ids, &qtys) < 0)
 		return PLACE_ERROR;
+	snprintf(branch, sizeof(branch), "%lld", req->branch_id);
 	params[5] = ids;
 	params[6] = qtys;
 	res = db_exec(db, &place_order, params, NULL);
@@ -257,15 +330,36 @@ enum order_place_result order_place(struct db *db, const struct order_new *req,
 	free(qtys);
 	if (res == NULL)
 		return PLACE_ERROR;
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		return place_lost(db, req, out);
+	if (PQntuples(res) == 1) {
+		out->id = db_ll(res, 0, 0);
+		out->total_cents = db_ll(res, 0, 1);
+		out->branch_id = db_ll(res, 0, 2);
+		snprintf(out->pickup_at, sizeof(out->pickup_at), "%s", PQgetvalue(res, 0, 3));
+		r = PLACE_DONE;
 	}
-	out->id = db_ll(res, 0, 0);
-	out->total_cents = db_ll(res, 0, 1);
+	PQclear(res);
+	return r;
+}
+
+enum order_place_result order_place(struct db *db, const struct order_new *req,
+				    struct order_placed *out)
+{
+	enum order_place_result r;
+
+	memset(out, 0, sizeof(*out));
+	if (db_begin(db) < 0)
+		return PLACE_ERROR;
+	r = book(db, req, out);
+	if (r == PLACE_DONE)
+		r = insert(db, req, out);
+	if (r != PLACE_DONE || db_commit(db) < 0) {
+		db_rollback(db);
+		if (r == PLACE_WITHDRAWN) /* no order: the key's, or a product gone */
+			return place_lost(db, req, out);
+		return r == PLACE_DONE ? PLACE_ERROR : r;
+	}
 	out->status = ORDER_PENDING;
 	snprintf(out->token, sizeof(out->token), "%s", req->token);
-	PQclear(res);
 	return PLACE_DONE;
 }
 
@@ -296,10 +390,14 @@ static int map_order(struct order *o, PGresult *head, PGresult *items, PGresult 
 	o->total_cents = db_ll(head, 0, 2);
 	o->customer_name = PQgetvalue(head, 0, 3);
 	o->customer_email = PQgetvalue(head, 0, 4);
-	o->token = PQgetvalue(head, 0, 5);
+	o->token_hash = PQgetvalue(head, 0, 5);
 	o->failure_reason = opt_str(head, 0, 6);
 	o->created_at = PQgetvalue(head, 0, 7);
 	o->updated_at = PQgetvalue(head, 0, 8);
+	o->branch_id = db_ll(head, 0, 9);
+	o->branch_name = PQgetvalue(head, 0, 10);
+	o->branch_address = PQgetvalue(head, 0, 11);
+	o->pickup_at = opt_str(head, 0, 12);
 	o->nitems = PQntuples(items);
 	o->nhistory = PQntuples(hist);
 	o->items = calloc((size_t)o->nitems + 1, sizeof(*o->items));
@@ -325,12 +423,15 @@ static int map_order(struct order *o, PGresult *head, PGresult *items, PGresult 
 /* The order, its items and its history: one round trip. */
 static struct db_stmt *const order_reads[] = { &select_order, &select_items, &select_history };
 
-enum lookup order_get(struct db *db, long long id, struct order *o)
+enum lookup order_get(struct db *db, long long id, const char *tz, struct order *o)
 {
+	char idbuf[24];
+	const char *params[] = { idbuf, tz };
 	PGresult *res[3];
 
 	memset(o, 0, sizeof(*o));
-	if (db_exec_ids(db, order_reads, 3, id, res) < 0)
+	snprintf(idbuf, sizeof(idbuf), "%lld", id);
+	if (db_exec_batch(db, order_reads, 3, params, res) < 0)
 		return LOOKUP_ERROR;
 	for (int i = 0; i < 3; i++)
 		o->owned[i] = res[i];
@@ -389,6 +490,16 @@ enum order_move_result order_cancel(struct db *db, long long id, const char *rea
 	return order_move(db, &m, now, NULL);
 }
 
+int order_restock(struct db *db, long long id, char sqlstate[6])
+{
+	PGresult *res = db_exec_id(db, &restock, id, sqlstate);
+
+	if (res == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
 int order_backlog(struct db *db, struct order_backlog *out)
 {
 	PGresult *res = db_exec(db, &pending_backlog, NULL, NULL);
@@ -404,7 +515,8 @@ int order_backlog(struct db *db, struct order_backlog *out)
 	return 0;
 }
 
-int order_token_equal(const char *a, const char *b)
+/* 1 when a and b are equal, compared in constant time. */
+static int equal_ct(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
 	unsigned char diff = la != lb;
@@ -412,4 +524,46 @@ int order_token_equal(const char *a, const char *b)
 	for (size_t i = 0; i < la && i < lb; i++)
 		diff |= (unsigned char)(a[i] ^ b[i]);
 	return diff == 0;
+}
+
+int order_token_matches(const char *presented, const char *token_hash)
+{
+	char hash[SHA256_HEX_LEN + 1];
+
+	sha256_hex(presented, strlen(presented), hash);
+	return equal_ct(hash, token_hash);
+}
+
+/* Bytes as lowercase hex; out has room for 2 * n + 1. */
+static void to_hex(const unsigned char *raw, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+int order_token_new(const char *idempotency_key, const char *request_hash,
+		    char out[ORDER_TOKEN_LEN + 1])
+{
+	unsigned char raw[ORDER_TOKEN_LEN / 2];
+	char seed[512], hash[SHA256_HEX_LEN + 1];
+
+	if (idempotency_key == NULL) {
+		if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+			log_error("getrandom failed");
+			return -1;
+		}
+		to_hex(raw, sizeof(raw), out);
+		return 0;
+	}
+	/* As secret as the key (16 to 200 characters, random in the
+	 * storefront); the table holds only hashes of key and token. */
+	snprintf(seed, sizeof(seed), "bakery order token\n%s\n%s", idempotency_key, request_hash);
+	sha256_hex(seed, strlen(seed), hash);
+	snprintf(out, ORDER_TOKEN_LEN + 1, "%.*s", ORDER_TOKEN_LEN, hash);
+	return 0;
 }

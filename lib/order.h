@@ -7,6 +7,11 @@
 #include <stddef.h>
 
 #include "database.h"
+#include "sha256.h"
+#include "slot.h"
+
+#define ORDER_TOKEN_LEN 32
+#define ORDER_FINGERPRINT_LEN SHA256_HEX_LEN
 
 /* An order's status; the names are orders.status's values. */
 enum order_status {
@@ -16,6 +21,7 @@ enum order_status {
 	ORDER_FAILED,
 	ORDER_CANCELLED,
 	ORDER_REFUNDED,
+	ORDER_COLLECTED, /* completed and handed over at the counter: final */
 	ORDER_STATUS_COUNT
 };
 
@@ -65,10 +71,14 @@ struct order {
 	long long total_cents;
 	const char *customer_name;
 	const char *customer_email;
-	const char *token;
+	const char *token_hash;     /* SHA-256 hex of the access token */
 	const char *failure_reason; /* NULL unless set */
 	const char *created_at;
 	const char *updated_at;
+	long long branch_id;
+	const char *branch_name;
+	const char *branch_address;
+	const char *pickup_at; /* ISO 8601, bakery time; NULL when none */
 	struct order_item *items;
 	int nitems;
 	struct order_event *history;
@@ -82,47 +92,61 @@ struct order_new {
 	const char *customer_email;
 	const struct order_line *lines; /* distinct products, sorted by id */
 	int nlines;
-	const char *token;           /* fresh random token */
-	const char *idempotency_key; /* NULL when none */
-	const char *request_hash;
+	const char *token;           /* order_token_new(); stored only hashed */
+	const char *idempotency_key; /* NULL when none; stored only hashed */
+	const char *request_hash;    /* SHA-256 fingerprint of the request */
+	long long branch_id;           /* checked to exist by the caller */
+	const char *pickup_at;         /* a slot start asked for; NULL = the next free one */
+	const struct slot_rules *slots;
 };
 
 struct order_placed {
 	long long id;
 	long long total_cents;
 	enum order_status status;
-	char token[72];
+	char token[ORDER_TOKEN_LEN + 1]; /* the clear token, for the customer */
 	int replayed;      /* 1: the idempotency key named an earlier order */
-	int hash_mismatch; /* 1: ... placed by a different request */
+	int hash_mismatch; /* 1: ... placed by a different request (or one whose
+			    * token cannot be given again: placed before keys
+			    * derived tokens) */
+	long long branch_id;
+	char pickup_at[SLOT_TIME_LEN]; /* "" when placed without a slot */
 };
 
-/* Looks up products by id into out[n] (same order as ids); rows not found
- * get id 0. 0 or -1 (database down). */
-int order_products(struct db *db, const struct order_line *lines, int n, struct order_product *out);
+/* Looks up products by id into out[n] (same order as ids), with their
+ * stock at branch (0 = the default one); rows not found get id 0. 0 or -1
+ * (database down). */
+int order_products(struct db *db, long long branch, const struct order_line *lines, int n,
+		   struct order_product *out);
 
 /* The order an idempotency key already names: LOOKUP_FOUND (out filled,
- * with hash_mismatch set when request_hash differs), LOOKUP_NONE, or
- * LOOKUP_ERROR (db down). */
+ * with hash_mismatch set when request_hash differs; pickup_at in zone
+ * tz), LOOKUP_NONE, or LOOKUP_ERROR (db down). */
 enum lookup order_find_by_key(struct db *db, const char *key, const char *request_hash,
-			      struct order_placed *out);
+			      const char *tz, struct order_placed *out);
 
 enum order_place_result {
 	PLACE_DONE,      /* out filled: the new order, or the one the key names */
 	PLACE_WITHDRAWN, /* a product was withdrawn since it was checked */
+	PLACE_SLOT_FULL, /* the slot asked for has no place left */
+	PLACE_SLOT_UNAVAILABLE, /* ... is not a bookable slot of the branch */
 	PLACE_ERROR,     /* the database is down */
 };
 
-/* Writes order, items and first history event in one transaction; or, when
- * the idempotency key was used meanwhile, reads that order instead. */
+/* Books the pickup slot (the one asked for, else the next free one, else
+ * none) and writes order, items and first history event, all in one
+ * transaction; or, when the idempotency key was used meanwhile, reads that
+ * order instead. */
 enum order_place_result order_place(struct db *db, const struct order_new *req,
 				    struct order_placed *out);
 
 /* Records that the broker confirmed the messages of orders ids[0..n). 0 or -1. */
 int order_mark_queued(struct db *db, const long long *ids, int n);
 
-/* Reads an order with items and history: LOOKUP_FOUND (release out with
- * order_release()), LOOKUP_NONE, or LOOKUP_ERROR (db down). */
-enum lookup order_get(struct db *db, long long id, struct order *out);
+/* Reads an order with items and history, its pickup time in zone tz:
+ * LOOKUP_FOUND (release out with order_release()), LOOKUP_NONE, or
+ * LOOKUP_ERROR (db down). */
+enum lookup order_get(struct db *db, long long id, const char *tz, struct order *out);
 void order_release(struct order *o);
 
 /* Who changes a status. Each runs the move statement under a name of its
@@ -162,6 +186,11 @@ enum order_move_result order_move(struct db *db, const struct order_move *m,
 enum order_move_result order_cancel(struct db *db, long long id, const char *reason,
 				    enum order_status *now);
 
+/* In a transaction, the order's products locked: puts a reserved order's
+ * quantities back on its branch's stock. 0 or -1 (sqlstate as for
+ * order_move). */
+int order_restock(struct db *db, long long id, char sqlstate[6]);
+
 /* The orders waiting for a worker. */
 struct order_backlog {
 	long long waiting;  /* orders still pending */
@@ -172,7 +201,16 @@ struct order_backlog {
  * check's PostgreSQL ping. 0, or -1 when the database does not answer. */
 int order_backlog(struct db *db, struct order_backlog *out);
 
-/* 1 when a and b are equal, compared in constant time. */
-int order_token_equal(const char *a, const char *b);
+/* The access token of a new order, ORDER_TOKEN_LEN hex characters: 128
+ * bits from the kernel's CSPRNG, or, for a request with an Idempotency-Key,
+ * derived from the key and the request's fingerprint, so that a retry can
+ * be told its token again although only the token's hash is stored (and
+ * only a hash of the key). 0, or -1 when getrandom failed (logged). */
+int order_token_new(const char *idempotency_key, const char *request_hash,
+		    char out[ORDER_TOKEN_LEN + 1]);
+
+/* 1 when the token a caller presented is the one whose hash is stored
+ * (token_hash, SHA-256 hex), compared in constant time. */
+int order_token_matches(const char *presented, const char *token_hash);
 
 #endif

@@ -27,7 +27,8 @@
 #   BAKERY_ORDER_RATE     [10r/s]       nginx: order placements per client address
 #   BAKERY_ORDER_BURST    [20]          nginx: placements above the rate let through at once
 #   BAKERY_ORDER_CONN     [10]          nginx: placements in progress at once per address
-#   BAKERY_LOGIN_RATE     [10r/m]       nginx: staff logins per address (zone prepared)
+#   BAKERY_LOGIN_RATE     [10r/m]       nginx: staff login attempts per address
+#   BAKERY_LOGIN_BURST    [5]           nginx: login attempts above the rate let through at once
 #   BAKERY_REDIS_MAXMEMORY [64mb]       Redis memory cap (allkeys-lru beyond it)
 # The programs inherit supervisord's environment, i.e. that of the `up` that
 # started it: DATABASE_URL (with the generated password of the role bakery,
@@ -60,6 +61,7 @@ BAKERY_VAR=${BAKERY_VAR%/}
 : "${BAKERY_ORDER_BURST:=20}"
 : "${BAKERY_ORDER_CONN:=10}"
 : "${BAKERY_LOGIN_RATE:=10r/m}"
+: "${BAKERY_LOGIN_BURST:=5}"
 : "${BAKERY_REDIS_MAXMEMORY:=64mb}"
 : "${BAKERY_BIN:=$REPO/build}"
 : "${BAKERY_WWW:=$REPO/www}"
@@ -82,7 +84,7 @@ fi
 for _v in BAKERY_ORDER_RATE BAKERY_LOGIN_RATE; do
     [[ ${!_v} =~ ^[1-9][0-9]{0,8}r/[sm]$ ]] || die "$_v must be an nginx rate such as 10r/s or 30r/m, not '${!_v}'"
 done
-for _v in BAKERY_ORDER_BURST BAKERY_ORDER_CONN; do
+for _v in BAKERY_ORDER_BURST BAKERY_ORDER_CONN BAKERY_LOGIN_BURST; do
     [[ ${!_v} =~ ^[0-9]{1,9}$ ]] || die "$_v must be a number, not '${!_v}'"
 done
 ((BAKERY_ORDER_CONN > 0)) || die "BAKERY_ORDER_CONN must be at least 1"
@@ -129,7 +131,7 @@ AMQP_URL=amqp://bakery:bakery@127.0.0.1:$BAKERY_AMQP_PORT/bakery
 export BAKERY_VAR BAKERY_HTTP_PORT BAKERY_PG_PORT BAKERY_REDIS_PORT BAKERY_AMQP_PORT \
     BAKERY_AMQP_DIST_PORT BAKERY_EPMD_PORT BAKERY_PROCESSES BAKERY_BIN BAKERY_WWW \
     BAKERY_LISTEN BAKERY_FCGI DATABASE_URL REDIS_URL AMQP_URL BAKERY_ORDER_RATE \
-    BAKERY_ORDER_BURST BAKERY_ORDER_CONN BAKERY_LOGIN_RATE BAKERY_REDIS_MAXMEMORY
+    BAKERY_ORDER_BURST BAKERY_ORDER_CONN BAKERY_LOGIN_RATE BAKERY_LOGIN_BURST BAKERY_REDIS_MAXMEMORY
 
 IS_ROOT=0
 [[ $(id -u) == 0 ]] && IS_ROOT=1
@@ -295,7 +297,7 @@ print_config() {
     local v
     for v in BAKERY_VAR BAKERY_HTTP_PORT BAKERY_PG_PORT BAKERY_REDIS_PORT BAKERY_AMQP_PORT \
         BAKERY_AMQP_DIST_PORT BAKERY_EPMD_PORT BAKERY_PROCESSES BAKERY_BIN BAKERY_WWW \
-        BAKERY_LISTEN BAKERY_ORDER_RATE BAKERY_ORDER_BURST BAKERY_ORDER_CONN BAKERY_LOGIN_RATE \
+        BAKERY_LISTEN BAKERY_ORDER_RATE BAKERY_ORDER_BURST BAKERY_ORDER_CONN BAKERY_LOGIN_RATE BAKERY_LOGIN_BURST \
         BAKERY_REDIS_MAXMEMORY; do
         printf '  %-22s %s\n' "$v" "${!v}"
     done
@@ -490,7 +492,7 @@ NGX_ARGS=(-p "$NGX_DIR/" -c "$NGX_DIR/nginx.conf" -e "$LOG/nginx-error.log" -g '
 
 # The variables of nginx/bakery.conf.in (the same list as docker/nginx-entrypoint.sh).
 # shellcheck disable=SC2016  # literal ${...}: the list of variables to substitute
-NGX_VARS='${BAKERY_HTTP_LISTEN} ${BAKERY_VAR} ${BAKERY_WWW} ${BAKERY_UPSTREAM} ${BAKERY_RESOLVER} ${BAKERY_ORDER_RATE} ${BAKERY_ORDER_BURST} ${BAKERY_ORDER_CONN} ${BAKERY_LOGIN_RATE}'
+NGX_VARS='${BAKERY_HTTP_LISTEN} ${BAKERY_VAR} ${BAKERY_WWW} ${BAKERY_UPSTREAM} ${BAKERY_RESOLVER} ${BAKERY_ORDER_RATE} ${BAKERY_ORDER_BURST} ${BAKERY_ORDER_CONN} ${BAKERY_LOGIN_RATE} ${BAKERY_LOGIN_BURST}'
 
 render_nginx() {
     # No resolver: the api is a unix socket.

@@ -61,7 +61,7 @@ is($a->{status}, 201, 'first request with a key accepted');
 is($b->{json}{order_id}, $a->{json}{order_id}, 'retry with the same key returns the same order');
 is($b->{json}{token}, $a->{json}{token}, 'and the same token');
 is($b->{headers}{'idempotent-replayed'}, 'true', 'marked as a replay');
-my ($count) = map { $_->[0] } sql(q{SELECT count(*) FROM orders WHERE idempotency_key = $1}, $key);
+my ($count) = map { $_->[0] } sql(q{SELECT count(*) FROM orders WHERE idempotency_key = encode(sha256(convert_to($1, 'UTF8')), 'hex')}, $key);
 is($count, 1, 'only one order stored for the key');
 my %other = (%order, items => [ { product_id => $pid + 0, quantity => 5 } ]);
 my $c = http(POST => '/api/orders', body => \%other, headers => { 'Idempotency-Key' => $key });
@@ -81,7 +81,7 @@ for my $i (1 .. 8) {
 my $failed = 0;
 waitpid($_, 0) == $_ && ($failed += $? != 0) for @kids;
 is($failed, 0, '8 concurrent requests with one key all answered 201');
-($count) = map { $_->[0] } sql(q{SELECT count(*) FROM orders WHERE idempotency_key = $1}, $ckey);
+($count) = map { $_->[0] } sql(q{SELECT count(*) FROM orders WHERE idempotency_key = encode(sha256(convert_to($1, 'UTF8')), 'hex')}, $ckey);
 is($count, 1, 'and exactly one order was stored');
 
 # Duplicated products are merged.

@@ -19,7 +19,6 @@ use lib "$FindBin::Bin/lib";
 use Test::More;
 use HTTP::Tiny;
 use JSON::PP;
-use POSIX ();
 use Time::HiRes qw(sleep time);
 use BakeryTest;
 use HardenTest;
@@ -35,53 +34,26 @@ my ($pid) = map { $_->[0] } sql(q{INSERT INTO products (name, description, categ
 my $order = encode_json({ customer_name => 'Patient Pat', customer_email => 'pat@example.com',
 	items => [ { product_id => $pid + 0, quantity => 1 } ] });
 
-# Is RES a well-formed 429 of the API's shape?
-sub good_429 {
-	my ($res) = @_;
-	my $j = json_of($res->{content});
-	return ref $j eq 'HASH' && ($j->{code} // '') eq 'rate_limited' && length($j->{error} // '')
-		&& ($res->{headers}{'retry-after'} // '') =~ /^[1-9]\d*$/
-		&& ($res->{headers}{'content-type'} // '') =~ m{^application/json}
-		&& ($res->{headers}{'x-content-type-options'} // '') eq 'nosniff';
-}
-
 # --- a flood from 127.0.0.2, a customer from 127.0.0.1 ---------------------------------
-pipe(my $out_r, my $out_w) or die "pipe: $!";
-my @kids;
-for my $c (0 .. $clients - 1) {
-	my $kid = fork // die "fork: $!";
-	if (!$kid) {
-		close $out_r;
-		my $ua = HTTP::Tiny->new(keep_alive => 1, local_address => '127.0.0.2', timeout => 20);
-		my %n;
-		for (my $k = $c; $k < $flood; $k += $clients) {
-			if ($k % 10 == 0) { # reading is not limited, even mid-flood
-				my $res = $ua->request(GET => base_url() . '/api/orders');
-				$n{"GET /api/orders $res->{status}"}++;
-				next;
-			}
-			my $path = $paths[ $k % @paths ];
-			my $res = $ua->request(POST => base_url() . $path, { headers => $J, content => '{}' });
-			$n{"POST $path $res->{status}"}++;
-			$n{bad429}++ if $res->{status} == 429 && !good_429($res);
-		}
-		syswrite($out_w, join('', map { "$_\t$n{$_}\n" } keys %n));
-		POSIX::_exit(0);
-	}
-	push @kids, $kid;
-}
-close $out_w;
-my $t0 = time;
 my @customer;
-while (waitpid(-1, POSIX::WNOHANG()) == 0 || @customer < 5) {
-	my $res = http(POST => '/api/orders', headers => $J, raw => $order);
-	push @customer, $res->{status};
-	sleep 0.25;
-}
-my %n;
-for (<$out_r>) { chomp; my ($k, $v) = split /\t/; $n{$k} += $v }
-waitpid($_, 0) for @kids;
-note(sprintf('%d requests in %.1f s: %s', $flood, time - $t0, join(', ', map { "$_=$n{$_}" } sort keys %n)));
+my ($n, $took) = flood(from => '127.0.0.2', clients => $clients, n => $flood,
+	step => sub {
+		my ($ua, $k) = @_;
+		if ($k % 10 == 0) { # reading is not limited, even mid-flood
+			my $res = $ua->request(GET => base_url() . '/api/orders');
+			return ("GET /api/orders $res->{status}", $res);
+		}
+		my $path = $paths[ $k % @paths ];
+		my $res = $ua->request(POST => base_url() . $path, { headers => $J, content => '{}' });
+		return ("POST $path $res->{status}", $res);
+	},
+	during => sub {
+		push @customer, http(POST => '/api/orders', headers => $J, raw => $order)->{status};
+		sleep 0.25;
+	},
+	enough => sub { @customer >= 5 });
+my %n = %$n;
+note(sprintf('%d requests in %.1f s: %s', $flood, $took, join(', ', map { "$_=$n{$_}" } sort keys %n)));
 
 my $limited = 0;
 $limited += $n{$_} for grep { / 429$/ } keys %n;

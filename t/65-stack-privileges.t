@@ -4,7 +4,8 @@
 # (scram-sha-256, kept in $BAKERY_VAR/db-password, mode 0600) and the
 # superuser only on its unix socket from the server's own OS user; no
 # socket can be used by another local user; as root, nginx, the api, the
-# worker and Redis run as the unprivileged stack user; the password is
+# worker and Redis run as the unprivileged stack user (the api's socket is
+# mode 0660 and nginx still reaches it); the password is
 # masked where the stack prints its configuration.
 use strict;
 use warnings;
@@ -64,6 +65,8 @@ is(sprintf('%04o', mode($pg_sock) & 0777), '0600', '  mode 0600 (unix_socket_per
 is(sprintf('%04o', mode($pg_sock_dir)), '0700', '  in a directory of mode 0700');
 my $api_sock = "$var/run/app/api.sock";
 ok(-S $api_sock, "the api's FastCGI socket is $api_sock");
+is(sprintf('%04o', mode($api_sock) & 0777), '0660', '  mode 0660 (the owner and its group: nginx)');
+is(http(GET => '/api/products')->{status}, 200, '  and nginx reaches the api through it');
 is(sprintf('%04o', mode("$var/run/app")), '0700', '  in a directory of mode 0700 (only the stack user: nginx and the api)');
 is(sprintf('%04o', mode("$var/run/supervisor.sock") & 0777), '0700', "supervisord's socket is mode 0700");
 

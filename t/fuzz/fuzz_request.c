@@ -1,5 +1,6 @@
 /* libFuzzer harness for everything that parses request bytes: the order
- * body validators (both shapes), query-string decoding and route matching.
+ * body validators (both shapes), staff branch and stock bodies, allergen
+ * lists and pickup instants, query-string decoding and route matching.
  * Built and run by `make fuzz` (clang, ASan, UBSan). */
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,6 +9,8 @@
 #include "api.h"
 #include "log.h"
 #include "order_input.h"
+#include "staff_input.h"
+#include "tags.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -44,6 +47,35 @@ out:
 	free(query);
 }
 
+/* Staff branch bodies: accepted hours are HH:MM with open before close. */
+static void fuzz_branch(const char *data, size_t size)
+{
+	struct branch_edit e;
+	struct input_error err;
+	struct cJSON *root;
+	long long stock;
+
+	if (staff_branch_parse(data, size, 0, &e, &root, &err) == 0) {
+		for (int d = 0; d < BRANCH_DAYS; d++)
+			if (e.week[d].open && (strlen(e.week[d].opens) != 5 ||
+					       strcmp(e.week[d].opens, e.week[d].closes) >= 0))
+				abort();
+		cJSON_Delete(root);
+	}
+	staff_stock_parse(data, size, &stock, &err);
+}
+
+/* Allergen lists and pickup instants from query-sized text. */
+static void fuzz_names(const char *text)
+{
+	char lit[TAGS_LITERAL_MAX];
+	unsigned set = 0;
+
+	if (tags_parse_list(TAGS_ALLERGENS, text, &set) == 0)
+		tags_literal(TAGS_ALLERGENS, set, lit);
+	order_instant_valid(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct order_input in;
@@ -63,12 +95,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	order_input_parse_seed((const char *)data, size, &in, &err);
+	fuzz_branch((const char *)data, size);
 	text = malloc(size + 1);
 	if (text == NULL)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
 	fuzz_routing(text);
+	fuzz_names(text);
 	free(text);
 	return 0;
 }

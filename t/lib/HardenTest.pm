@@ -7,11 +7,13 @@ use warnings;
 use Exporter 'import';
 use IO::Select;
 use IO::Socket::INET;
+use HTTP::Tiny;
+use POSIX ();
 use Time::HiRes qw(time);
 use Test::More;
 use BakeryTest;
 
-our @EXPORT = qw(raw_connect raw_read raw_http json_error_ok stack_user);
+our @EXPORT = qw(raw_connect raw_read raw_http json_error_ok good_429 flood stack_user);
 
 # A TCP connection to the stack's nginx, from local address FROM
 # (127.0.0.1 unless given: any 127.x.y.z is a separate client to nginx).
@@ -85,6 +87,51 @@ sub json_error_ok {
 	ok($ok, "$name: $status $code in JSON, nosniff")
 		or diag("got $res->{status} " . explain($res->{headers}) . substr($res->{body} // $res->{content} // '', 0, 300));
 	return $ok;
+}
+
+# Is RES (an HTTP::Tiny response) a 429 of the API's shape, with Retry-After?
+sub good_429 {
+	my ($res) = @_;
+	my $j = json_of($res->{content});
+	return ref $j eq 'HASH' && ($j->{code} // '') eq 'rate_limited' && length($j->{error} // '')
+		&& ($res->{headers}{'retry-after'} // '') =~ /^[1-9]\d*$/
+		&& ($res->{headers}{'content-type'} // '') =~ m{^application/json}
+		&& ($res->{headers}{'x-content-type-options'} // '') eq 'nosniff';
+}
+
+# A rate-limit flood: n requests from `clients` forked keep-alive clients
+# bound to local address `from`. step->($ua, $k) sends request k and returns
+# (label, response); the labels are counted, and every 429 not in the API's
+# shape also under bad429. Meanwhile the parent calls during->() until a
+# client has finished and enough->() is true. Returns the counts and the
+# seconds it took.
+sub flood {
+	my (%o) = @_;
+	pipe(my $out_r, my $out_w) or die "pipe: $!";
+	my @kids;
+	for my $c (0 .. $o{clients} - 1) {
+		my $kid = fork // die "fork: $!";
+		if (!$kid) {
+			close $out_r;
+			my $ua = HTTP::Tiny->new(keep_alive => 1, local_address => $o{from}, timeout => 20);
+			my %n;
+			for (my $k = $c; $k < $o{n}; $k += $o{clients}) {
+				my ($label, $res) = $o{step}->($ua, $k);
+				$n{$label}++;
+				$n{bad429}++ if $res->{status} == 429 && !good_429($res);
+			}
+			syswrite($out_w, join('', map { "$_\t$n{$_}\n" } keys %n));
+			POSIX::_exit(0);
+		}
+		push @kids, $kid;
+	}
+	close $out_w;
+	my $t0 = time;
+	$o{during}->() while waitpid(-1, POSIX::WNOHANG()) == 0 || !$o{enough}->();
+	my %n;
+	for (<$out_r>) { chomp; my ($k, $v) = split /\t/; $n{$k} += $v }
+	waitpid($_, 0) for @kids;
+	return (\%n, time - $t0);
 }
 
 # The user the stack runs nginx, the api, the worker and Redis as when it

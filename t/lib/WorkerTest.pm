@@ -58,7 +58,7 @@ sub insert_order {
 		o AS (INSERT INTO orders (customer_name, customer_email, total_cents, access_token, status, queued,
 			created_at, updated_at)
 			VALUES ('Worker Test', $1, (SELECT coalesce(sum(p.price_cents * q.qty), 0) FROM q JOIN products p ON p.id = q.pid),
-			md5(random()::text || clock_timestamp()::text), $2, $3,
+			encode(sha256(convert_to(random()::text || clock_timestamp()::text, 'UTF8')), 'hex'), $2, $3,
 			now() - interval '1 minute', now() - make_interval(secs => $4::int)) RETURNING id),
 		i AS (INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents, product_name)
 			SELECT o.id, p.id, q.qty, p.price_cents, p.name FROM o, q JOIN products p ON p.id = q.pid),

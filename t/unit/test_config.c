@@ -1,6 +1,7 @@
 /* Unit tests of lib/config.c: defaults, bounds, bad values and URLs,
  * masking, the Markdown table. */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "tap.h"
@@ -131,6 +132,32 @@ int main(void)
 	setenv("BAKERY_LOG_LEVEL", "warn", 1);
 
 	urls_checked();
+
+	const char *zones[] = { "Europe/London", "UTC", "America/Argentina/Buenos_Aires", "Etc/GMT+5" };
+	for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
+		setenv("BAKERY_TZ", zones[i], 1);
+		ok(config_load(err, sizeof(err)) == 0 && strcmp(config_get()->tz, zones[i]) == 0,
+		   "BAKERY_TZ=%s accepted", zones[i]);
+	}
+	const char *nozones[] = { "../../etc/passwd", "/etc/localtime", "Europe/London'; --", "",
+				  "Mars/Olympus_Mons" };
+	for (size_t i = 0; i < sizeof(nozones) / sizeof(nozones[0]); i++) {
+		setenv("BAKERY_TZ", nozones[i], 1);
+		if (i == 4 && access("/usr/share/zoneinfo/UTC", F_OK) != 0)
+			continue; /* no zone database to check a name against */
+		ok(config_load(err, sizeof(err)) == -1 && strstr(err, "BAKERY_TZ") == err,
+		   "BAKERY_TZ=\"%s\" refused: %s", nozones[i], err);
+	}
+	unsetenv("BAKERY_TZ");
+	ok(config_load(err, sizeof(err)) == 0 && strcmp(config_get()->tz, "Europe/London") == 0,
+	   "BAKERY_TZ defaults to Europe/London");
+	is_int(config_get()->slot_minutes, 30, "BAKERY_SLOT_MINUTES default 30");
+	is_int(config_get()->slot_capacity, 10, "BAKERY_SLOT_CAPACITY default 10");
+	is_int(config_get()->lead_minutes, 120, "BAKERY_LEAD_MINUTES default 120");
+	is_int(config_get()->book_days, 14, "BAKERY_BOOK_DAYS default 14");
+	setenv("BAKERY_SLOT_MINUTES", "0", 1);
+	ok(config_load(err, sizeof(err)) == -1, "BAKERY_SLOT_MINUTES=0 refused");
+	unsetenv("BAKERY_SLOT_MINUTES");
 
 	f = fmemopen(out, sizeof(out) - 1, "w");
 	config_print(f);
