@@ -56,12 +56,13 @@ my $staff_token = staff_session();
 
 my $start = time + 1;
 my $sampler = start_sampler($start);
-pipe(my $res_r, my $res_w) or die "pipe: $!";
-my @pids = map { start_client($_, $start, $res_w) } 1 .. $clients;
-close $res_w;
+# Each client's answers go to a file of its own (a pipe read only at the
+# end would fill up and stall the clients).
+my @files = map { "$ENV{BAKERY_VAR}/soak-client-$_" } 1 .. $clients;
+my @pids = map { start_client($_, $start, $files[ $_ - 1 ]) } 1 .. $clients;
 my @windows = inject_faults($start);
-my @results = map { [ split ' ' ] } <$res_r>;
 waitpid($_, 0) for @pids;
+my @results = map { [ split ' ' ] } map { open(my $fh, '<', $_) or die "soak: $_: $!\n"; <$fh> } @files;
 kill 'TERM', $sampler;
 waitpid($sampler, 0);
 exit(report(check_all()) ? 0 : 1);
@@ -78,11 +79,12 @@ sub staff_session {
 }
 
 # One customer-and-staff mix per client process until the deadline: each
-# answer as "seconds kind status order_id" on $out.
+# answer as "seconds kind status order_id" in $file.
 sub start_client {
-	my ($n, $t0, $out) = @_;
+	my ($n, $t0, $file) = @_;
 	my $pid = fork // die "fork: $!";
 	return $pid if $pid;
+	open(my $out, '>', $file) or POSIX::_exit(1);
 	srand($$ ^ time);
 	sleep($t0 - time) if $t0 > time;
 	eval { client_loop($n, $t0, $out) };
