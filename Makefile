@@ -46,8 +46,8 @@ UNIT_BIN   := $(UNIT_SRC:t/unit/%.c=$(BUILD)/t/%)
 TOOL_BIN   := $(patsubst tools/%.c,$(BUILD)/%,$(subst _,-,$(TOOL_SRC)))
 
 
-.PHONY: all binaries unit-tests tools test-build deps test-deps run up down status logs psql test install \
-        readme-config docs clean help
+.PHONY: all binaries unit-tests tools test-build deps test-deps bench-deps bench soak run up down status \
+        logs psql test install readme-config docs clean help
 
 all: binaries
 
@@ -79,6 +79,10 @@ $(BUILD)/amqp-send: $(BUILD)/obj/tools/amqp_send.o
 
 tools: $(TOOL_BIN)
 
+# Ceiling B of make bench: a trivial libfcgi responder (bench/fcgi-static.c).
+$(BUILD)/fcgi-static: $(BUILD)/obj/bench/fcgi-static.o
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(HARDEN_LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # The sanitizer build the tests run against.
 test-build:
 	$(MAKE) BUILD=build-test CFLAGS='-O1 -g' EXTRA_CFLAGS='$(SAN_FLAGS)' FORTIFY= binaries unit-tests tools
@@ -107,6 +111,18 @@ psql:
 # The release binaries too: t/60-build-hardening.t checks their flags.
 test: test-deps all test-build
 	@scripts/test.sh
+
+# Benchmarks, never tests: their own stack (/tmp/bakery-bench, /tmp/bakery-soak,
+# port family 26), the optimised build. make bench writes docs/performance.md.
+# BENCH_DURATION=3s make bench for a quick run; SOAK_DURATION=2m make soak.
+bench: bench-deps all $(BUILD)/fcgi-static
+	@bench/bench.pl
+
+soak: bench-deps all
+	@bench/soak.pl
+
+bench-deps:
+	@scripts/deps.sh --bench
 
 # What the tests need on top: prove, chromium, node and playwright-core.
 test-deps:
@@ -149,6 +165,8 @@ help:
 	@echo "make status   which services run;  make logs: follow their logs"
 	@echo "make psql     a psql shell on the stack's database"
 	@echo "make test     build with sanitizers, start a test stack, run every test"
+	@echo "make bench    throughput and latency beside their ceilings (docs/performance.md)"
+	@echo "make soak     10 minutes of mixed traffic with faults (SOAK_DURATION=2m)"
 	@echo "make install  install binaries under \$$DESTDIR\$$PREFIX ($(PREFIX)) from \$$BUILD ($(BUILD))"
 	@echo "make readme-config  README.md's configuration table from lib/config.c's"
 	@echo "make docs     docs/architecture.svg from docs/architecture.dot (graphviz)"

@@ -11,11 +11,17 @@
 
 struct product;
 
+#define API_QUEUED_BATCH 32
+
 struct app {
 	const struct config *cfg;
 	struct db *db;
 	struct cache *cache;
 	struct mq *mq;
+	/* Orders the broker confirmed, not yet marked queued (api_orders_settle). */
+	long long queued[API_QUEUED_BATCH];
+	int nqueued;
+	long long queued_since_ms;
 };
 
 /* Opens nothing yet: connections are made lazily, after fork. 0 or -1. */
@@ -59,6 +65,14 @@ int api_branch_exists(struct app *app, long long asked, long long *id, struct re
  * code, 404, 503). */
 int api_day_params(struct app *app, const struct request *req, struct response *res,
 		   const char *code, long long *branch, char date[16], const char **pdate);
+
+/* Between requests: takes the broker's confirms of the orders placed, as
+ * far as they have come, and marks those orders queued, many in one
+ * statement: when idle (nothing else to do), or when a batch is full or
+ * old. api_orders_confirm_fd() is the socket to poll for confirms still
+ * due, -1 when none is. */
+void api_orders_settle(struct app *app, int idle);
+int api_orders_confirm_fd(const struct app *app);
 
 /* The staff session token a request presents (SPEC §6.2): Authorization:
  * Bearer first, else the session cookie (*from_cookie = 1). 1 with the

@@ -14,6 +14,7 @@
 
 #include "api.h"
 #include "branch.h"
+#include "clock.h"
 #include "json.h"
 #include "log.h"
 #include "mq.h"
@@ -215,13 +216,50 @@ static int place(struct app *app, const struct request *req, struct response *re
 		response_header(res, "Idempotent-Replayed", "true");
 		return 0;
 	}
-	if (mq_publish_order(app->mq, placed->id) == 0)
-		order_mark_queued(app->db, placed->id);
-	else
+	/* The confirm is taken after the answer (api_orders_settle). */
+	if (mq_publish_order_nowait(app->mq, placed->id) < 0)
 		log_msg(LL_WARN, placed->id, "order accepted but not queued; the relay will send it");
 	log_msg(LL_INFO, placed->id, "order placed total_cents=%lld items=%d",
 		placed->total_cents, in->nitems);
 	return 0;
+}
+
+#define QUEUED_MAX_AGE_MS 200 /* far below the relay's grace (worker/worker.c) */
+
+static void flush_queued(struct app *app)
+{
+	if (app->nqueued == 0)
+		return;
+	/* Not marked (database down): the relay publishes them once more,
+	 * and the worker skips whatever is no longer pending. */
+	if (order_mark_queued(app->db, app->queued, app->nqueued) < 0)
+		log_warn("%d confirmed orders not marked queued; the relay will send them again",
+			 app->nqueued);
+	app->nqueued = 0;
+}
+
+void api_orders_settle(struct app *app, int idle)
+{
+	for (;;) {
+		int room = API_QUEUED_BATCH - app->nqueued;
+		int n = mq_take_confirms(app->mq, app->queued + app->nqueued, room, 0);
+
+		if (n > 0 && app->nqueued == 0)
+			app->queued_since_ms = clock_ms();
+		if (n > 0)
+			app->nqueued += n;
+		if (app->nqueued == API_QUEUED_BATCH)
+			flush_queued(app);
+		else
+			break;
+	}
+	if (idle || clock_ms() - app->queued_since_ms >= QUEUED_MAX_AGE_MS)
+		flush_queued(app);
+}
+
+int api_orders_confirm_fd(const struct app *app)
+{
+	return mq_confirm_fd(app->mq);
 }
 
 /* One placement shape: how its body is parsed and its answer rendered. */

@@ -11,6 +11,7 @@
  * re-executes itself, handing over the socket so no connection is refused
  * during a reload. This file is what a responder process does. */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 
 #include "api.h"
 #include "cli.h"
+#include "clock.h"
 #include "cmd_staff.h"
 #include "log.h"
 #include "metrics.h"
@@ -60,6 +62,34 @@ static void handle(struct app *app, FCGX_Request *fcgi, char **envp)
 	request_release(&req);
 }
 
+/* After a request: the broker's confirms of the orders placed are taken
+ * as far as they have come while connections wait to be accepted; when
+ * none waits, this waits for the confirms still due (up to wait_ms, or
+ * until a connection comes) and marks their orders queued. */
+static void settle_orders(struct app *app, int listen_fd, int wait_ms)
+{
+	long long deadline = clock_ms() + wait_ms;
+	struct pollfd p[2] = { { .fd = listen_fd, .events = POLLIN }, { .events = POLLIN } };
+	int waiting = 0; /* a connection waits to be accepted */
+
+	for (;;) {
+		long long left = deadline - clock_ms();
+
+		api_orders_settle(app, 0);
+		p[1].fd = api_orders_confirm_fd(app);
+		if (p[1].fd < 0 || left <= 0)
+			break;
+		p[0].revents = p[1].revents = 0;
+		if (poll(p, 2, (int)left) <= 0)
+			break;
+		if (p[0].revents & POLLIN) {
+			waiting = 1;
+			break;
+		}
+	}
+	api_orders_settle(app, !waiting);
+}
+
 /* Accept loop of one responder process on listen_fd. Signals are blocked
  * while a request is handled, so it always finishes; they are delivered only
  * while waiting in accept, which FCGI_FAIL_ACCEPT_ON_INTR then abandons. */
@@ -96,7 +126,9 @@ static int serve(const struct config *cfg, int listen_fd)
 		}
 		handle(&app, &fcgi, fcgi.envp);
 		FCGX_Finish_r(&fcgi);
+		settle_orders(&app, listen_fd, cfg->connect_timeout_ms);
 	}
+	settle_orders(&app, -1, cfg->connect_timeout_ms);
 	FCGX_Free(&fcgi, 0);
 	app_release(&app);
 	log_debug("responder stopped");
@@ -111,6 +143,7 @@ static int serve_cgi(const struct config *cfg)
 		return 1;
 	metrics_open(cfg->metrics_dir, router_layout(), 0);
 	handle(&app, NULL, environ);
+	settle_orders(&app, -1, cfg->connect_timeout_ms);
 	app_release(&app);
 	return 0;
 }

@@ -204,6 +204,85 @@ PGresult *db_exec_id(struct db *db, struct db_stmt *stmt, long long id, char sql
 	return db_exec(db, stmt, params, sqlstate);
 }
 
+/* Sends the batch and its sync. 0 or -1. */
+static int pipeline_send(struct db *db, struct db_stmt *const *stmts, int n, const char *const *params)
+{
+	for (int i = 0; i < n; i++)
+		if (db_prepare(db, stmts[i]) < 0)
+			return -1;
+	if (PQenterPipelineMode(db->conn) != 1)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (PQsendQueryPrepared(db->conn, stmts[i]->name, stmts[i]->nparams, params, NULL, NULL, 0) != 1)
+			return -1;
+	return PQpipelineSync(db->conn) == 1 ? 0 : -1;
+}
+
+/* Takes the batch's results (each followed by a NULL) and its sync. 0 when
+ * every statement returned rows; out[] holds them (NULL for the others). */
+static int pipeline_collect(struct db *db, struct db_stmt *const *stmts, int n, PGresult **out)
+{
+	PGresult *r;
+	int rc = 0;
+
+	for (int i = 0; i < n; i++) {
+		r = PQgetResult(db->conn);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+			if (rc == 0)
+				log_error("postgres %s failed: %s", stmts[i]->name, PQerrorMessage(db->conn));
+			PQclear(r);
+			r = NULL;
+			rc = -1;
+		}
+		out[i] = r;
+		if (out[i] && (r = PQgetResult(db->conn)) != NULL) {
+			PQclear(r); /* not the end of this statement's results: out of step */
+			return -1;
+		}
+	}
+	r = PQgetResult(db->conn);
+	if (PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+		rc = -1;
+	PQclear(r);
+	return rc;
+}
+
+static int exec_batch_once(struct db *db, struct db_stmt *const *stmts, int n,
+			   const char *const *params, PGresult **out)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out) * (size_t)n);
+	if (database_connect(db) < 0)
+		return -1;
+	rc = pipeline_send(db, stmts, n, params);
+	if (rc == 0)
+		rc = pipeline_collect(db, stmts, n, out);
+	if (rc == 0 && PQexitPipelineMode(db->conn) == 1)
+		return 0;
+	for (int i = 0; i < n; i++)
+		PQclear(out[i]);
+	memset(out, 0, sizeof(*out) * (size_t)n);
+	/* A half-read pipeline cannot be resumed: a new connection next time. */
+	if (PQstatus(db->conn) == CONNECTION_OK)
+		log_error("postgres batch %s failed: %s", stmts[0]->name, PQerrorMessage(db->conn));
+	db_drop(db);
+	return -1;
+}
+
+int db_exec_batch(struct db *db, struct db_stmt *const *stmts, int n, const char *const *params,
+		  PGresult **out)
+{
+	int reused = db->conn != NULL;
+
+	if (exec_batch_once(db, stmts, n, params, out) == 0)
+		return 0;
+	if (!reused || db->conn != NULL)
+		return -1;
+	clock_gate_open(&db->reconnect);
+	return exec_batch_once(db, stmts, n, params, out);
+}
+
 long long db_ll(const PGresult *res, int row, int col)
 {
 	return strtoll(PQgetvalue(res, row, col), NULL, 10);

@@ -28,6 +28,10 @@
 #define DEAD_QUEUE "bakery.orders.dead"
 #define ORDER_CONSUMER_TAG "orders"
 #define DEAD_CONSUMER_TAG "dead"
+#define MQ_INFLIGHT_MAX 256 /* publishes awaiting their confirm (mq_publish_order_nowait) */
+
+/* A publish awaiting its confirm: the order, and what the broker said. */
+enum confirm_state { CONFIRM_WAITING, CONFIRM_ACKED, CONFIRM_REFUSED };
 
 struct mq {
 	amqp_connection_state_t conn;
@@ -39,6 +43,9 @@ struct mq {
 	amqp_channel_t channel; /* the one open channel */
 	unsigned generation;   /* bumped on every new connection */
 	uint64_t next_tag;     /* delivery tag of the next publish on this channel */
+	uint64_t oldest_tag;   /* oldest publish not yet handed back by mq_take_confirms */
+	long long inflight_id[MQ_INFLIGHT_MAX];          /* by tag % MQ_INFLIGHT_MAX */
+	enum confirm_state inflight[MQ_INFLIGHT_MAX];
 	struct clock_gate reconnect;
 };
 
@@ -143,7 +150,10 @@ static int mq_open_channel(struct mq *mq)
 	amqp_confirm_select(mq->conn, mq->channel);
 	if (mq_check(mq, "confirm.select") < 0)
 		return -1;
+	/* Publishes awaiting a confirm on the old channel are forgotten: their
+	 * orders stay "not queued", and the relay sends them. */
 	mq->next_tag = 1;
+	mq->oldest_tag = 1;
 	return 0;
 }
 
@@ -403,12 +413,12 @@ static int mq_wait_confirm(struct mq *mq, uint64_t tag)
 	}
 }
 
-static int mq_publish_once(struct mq *mq, void *arg)
+/* Sends {"order_id": N}, persistent and mandatory; *tag is its delivery
+ * tag. 0, or -1 with the connection dropped. */
+static int mq_send_order(struct mq *mq, long long order_id, uint64_t *tag)
 {
-	long long order_id = *(const long long *)arg;
 	char body[64], msgid[32];
 	amqp_basic_properties_t props;
-	uint64_t tag;
 	int n;
 
 	if (mq_connect(mq) < 0)
@@ -421,7 +431,7 @@ static int mq_publish_once(struct mq *mq, void *arg)
 	props.content_type = amqp_cstring_bytes("application/json");
 	props.delivery_mode = AMQP_DELIVERY_PERSISTENT;
 	props.message_id = amqp_cstring_bytes(msgid);
-	tag = mq->next_tag++;
+	*tag = mq->next_tag++;
 	if (amqp_basic_publish(mq->conn, mq->channel, amqp_cstring_bytes(ORDER_EXCHANGE),
 			       amqp_cstring_bytes(ORDER_ROUTING_KEY), 1, 0, &props,
 			       (amqp_bytes_t){ (size_t)n, body }) != AMQP_STATUS_OK) {
@@ -429,12 +439,160 @@ static int mq_publish_once(struct mq *mq, void *arg)
 		mq_drop(mq);
 		return -1;
 	}
+	return 0;
+}
+
+static int mq_publish_once(struct mq *mq, void *arg)
+{
+	uint64_t tag;
+
+	if (mq_send_order(mq, *(const long long *)arg, &tag) < 0)
+		return -1;
 	return mq_wait_confirm(mq, tag);
 }
 
 int mq_publish_order(struct mq *mq, long long order_id)
 {
 	return mq_retry(mq, mq_publish_once, &order_id);
+}
+
+/* ------------------------------------------------ confirms taken later -- */
+
+static void confirm_mark(struct mq *mq, uint64_t tag, int multiple, enum confirm_state st)
+{
+	uint64_t from = multiple ? mq->oldest_tag : tag;
+
+	for (uint64_t t = from; t <= tag && t < mq->next_tag; t++)
+		if (t >= mq->oldest_tag && mq->inflight[t % MQ_INFLIGHT_MAX] == CONFIRM_WAITING)
+			mq->inflight[t % MQ_INFLIGHT_MAX] = st;
+}
+
+/* A mandatory publish came back unroutable: its content names the order
+ * (message id "order-N"), whose ack then does not mean queued. */
+static void confirm_returned(struct mq *mq)
+{
+	amqp_message_t msg;
+	amqp_basic_properties_t *p = &msg.properties;
+	long long id = 0;
+
+	if (amqp_read_message(mq->conn, mq->channel, &msg, 0).reply_type != AMQP_RESPONSE_NORMAL) {
+		mq_drop(mq);
+		return;
+	}
+	if ((p->_flags & AMQP_BASIC_MESSAGE_ID_FLAG) && p->message_id.len > 6 && p->message_id.len < 30) {
+		char buf[32];
+
+		memcpy(buf, p->message_id.bytes, p->message_id.len);
+		buf[p->message_id.len] = '\0';
+		id = strtoll(buf + 6, NULL, 10);
+	}
+	amqp_destroy_message(&msg);
+	log_msg(LL_ERROR, id, "rabbitmq returned the order's publish as unroutable");
+	for (uint64_t t = mq->oldest_tag; t < mq->next_tag; t++)
+		if (mq->inflight_id[t % MQ_INFLIGHT_MAX] == id)
+			mq->inflight[t % MQ_INFLIGHT_MAX] = CONFIRM_REFUSED;
+}
+
+/* Reads one frame within tv and applies it to the publishes in flight. 1
+ * when one was read, 0 when none came, -1 when the connection is lost. */
+static int confirm_read(struct mq *mq, struct timeval *tv)
+{
+	amqp_frame_t frame;
+	int status = amqp_simple_wait_frame_noblock(mq->conn, &frame, tv);
+
+	if (status == AMQP_STATUS_TIMEOUT)
+		return 0;
+	if (status != AMQP_STATUS_OK) {
+		log_warn("rabbitmq confirms not received: %s", amqp_error_string2(status));
+		mq_drop(mq);
+		return -1;
+	}
+	if (frame.frame_type != AMQP_FRAME_METHOD)
+		return 1;
+	switch (frame.payload.method.id) {
+	case AMQP_BASIC_ACK_METHOD: {
+		amqp_basic_ack_t *a = frame.payload.method.decoded;
+
+		confirm_mark(mq, a->delivery_tag, a->multiple, CONFIRM_ACKED);
+		break;
+	}
+	case AMQP_BASIC_NACK_METHOD: {
+		amqp_basic_nack_t *n = frame.payload.method.decoded;
+
+		log_warn("rabbitmq refused publish %llu", (unsigned long long)n->delivery_tag);
+		confirm_mark(mq, n->delivery_tag, n->multiple, CONFIRM_REFUSED);
+		break;
+	}
+	case AMQP_BASIC_RETURN_METHOD:
+		confirm_returned(mq);
+		break;
+	case AMQP_CHANNEL_CLOSE_METHOD:
+	case AMQP_CONNECTION_CLOSE_METHOD:
+		mq_log_close(&frame.payload.method, "publish");
+		mq_drop(mq);
+		return -1;
+	default:
+		break;
+	}
+	return mq->conn ? 1 : -1;
+}
+
+int mq_take_confirms(struct mq *mq, long long *ids, int max, int wait_ms)
+{
+	struct timeval wait = clock_timeval(wait_ms), none = { 0, 0 };
+	int n = 0, waited = 0;
+
+	while (mq->conn && mq->oldest_tag < mq->next_tag && n < max) {
+		int slot = (int)(mq->oldest_tag % MQ_INFLIGHT_MAX), rc;
+
+		if (mq->inflight[slot] != CONFIRM_WAITING) {
+			if (mq->inflight[slot] == CONFIRM_ACKED)
+				ids[n++] = mq->inflight_id[slot];
+			mq->oldest_tag++;
+			continue;
+		}
+		rc = confirm_read(mq, waited || wait_ms <= 0 ? &none : &wait);
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			if (waited || wait_ms <= 0)
+				break;
+			waited = 1;
+		}
+	}
+	return n;
+}
+
+int mq_confirm_fd(const struct mq *mq)
+{
+	if (mq->conn == NULL || mq->oldest_tag >= mq->next_tag)
+		return -1;
+	return amqp_get_sockfd(mq->conn);
+}
+
+int mq_publish_order_nowait(struct mq *mq, long long order_id)
+{
+	uint64_t tag;
+
+	int had_conn;
+
+	if (mq->conn && mq->next_tag - mq->oldest_tag >= MQ_INFLIGHT_MAX) {
+		log_warn("rabbitmq: %d publishes unconfirmed; the next order waits for the relay",
+			 MQ_INFLIGHT_MAX);
+		return -1;
+	}
+	had_conn = mq->conn != NULL;
+	if (mq_send_order(mq, order_id, &tag) < 0) {
+		/* As mq_retry: a kept connection found dead gets one fresh try. */
+		if (!had_conn || mq->conn)
+			return -1;
+		clock_gate_open(&mq->reconnect);
+		if (mq_send_order(mq, order_id, &tag) < 0)
+			return -1;
+	}
+	mq->inflight_id[tag % MQ_INFLIGHT_MAX] = order_id;
+	mq->inflight[tag % MQ_INFLIGHT_MAX] = CONFIRM_WAITING;
+	return 0;
 }
 
 /* ------------------------------------------------------------ consume -- */

@@ -71,6 +71,23 @@ int mq_queues_info(struct mq *mq, struct mq_queue_info *orders, struct mq_queue_
  * queued" and the order is left for the relay. */
 int mq_publish_order(struct mq *mq, long long order_id);
 
+/* Publishes like mq_publish_order() but does not wait for the confirm:
+ * mq_take_confirms() hands the order back once the broker has confirmed
+ * it. 0 when sent; -1 (not sent, or too many unconfirmed) leaves the order
+ * to the relay. Publishes of a connection that is lost before their
+ * confirm are never handed back: their orders stay for the relay too. */
+int mq_publish_order_nowait(struct mq *mq, long long order_id);
+
+/* The orders of mq_publish_order_nowait() confirmed since the last call,
+ * oldest first, up to max of them into ids; waits up to wait_ms for a
+ * confirm still due (0: takes only what has arrived). Refused and returned
+ * publishes are dropped, logged. How many, or -1 when the connection was
+ * lost (dropped; its unconfirmed publishes are forgotten). */
+int mq_take_confirms(struct mq *mq, long long *ids, int max, int wait_ms);
+
+/* The socket to poll for confirms still due, -1 when none is. */
+int mq_confirm_fd(const struct mq *mq);
+
 /* Consumer: waits up to timeout_ms for the next message. 1 with *msg
  * filled, 0 when none came, -1 when the connection is lost (it is dropped:
  * mq_connect() opens a new one, and the broker redelivers what was not

@@ -78,7 +78,7 @@ static struct db_stmt order_by_key = {
 
 static struct db_stmt mark_queued = {
 	"order_mark_queued",
-	"UPDATE orders SET queued = true WHERE id = $1 AND NOT queued",
+	"UPDATE orders SET queued = true WHERE id = ANY($1::bigint[]) AND NOT queued",
 	1, 0, 0
 };
 
@@ -373,10 +373,16 @@ enum order_place_result order_place(struct db *db, const struct order_new *req,
 	return PLACE_DONE;
 }
 
-int order_mark_queued(struct db *db, long long id)
+int order_mark_queued(struct db *db, const long long *ids, int n)
 {
-	PGresult *res = db_exec_id(db, &mark_queued, id, NULL);
+	char *list = db_array_literal(ids, n);
+	const char *params[1] = { list };
+	PGresult *res;
 
+	if (list == NULL)
+		return -1;
+	res = db_exec(db, &mark_queued, params, NULL);
+	free(list);
 	if (res == NULL)
 		return -1;
 	PQclear(res);
@@ -424,27 +430,26 @@ static int map_order(struct order *o, PGresult *head, PGresult *items, PGresult 
 	return 0;
 }
 
+/* The order, its items and its history: one round trip. */
+static struct db_stmt *const order_reads[] = { &select_order, &select_items, &select_history };
+
 enum lookup order_get(struct db *db, long long id, const char *tz, struct order *o)
 {
 	char idbuf[24];
 	const char *params[] = { idbuf, tz };
-	PGresult *head, *items = NULL, *hist = NULL;
+	PGresult *res[3];
 
 	memset(o, 0, sizeof(*o));
 	snprintf(idbuf, sizeof(idbuf), "%lld", id);
-	head = db_exec(db, &select_order, params, NULL);
-	if (head == NULL)
+	if (db_exec_batch(db, order_reads, 3, params, res) < 0)
 		return LOOKUP_ERROR;
-	if (PQntuples(head) != 1) {
-		PQclear(head);
+	for (int i = 0; i < 3; i++)
+		o->owned[i] = res[i];
+	if (PQntuples(res[0]) != 1) {
+		order_release(o);
 		return LOOKUP_NONE;
 	}
-	o->owned[0] = head;
-	items = db_exec_id(db, &select_items, id, NULL);
-	o->owned[1] = items;
-	hist = items ? db_exec_id(db, &select_history, id, NULL) : NULL;
-	o->owned[2] = hist;
-	if (hist == NULL || map_order(o, head, items, hist) < 0) {
+	if (map_order(o, res[0], res[1], res[2]) < 0) {
 		order_release(o);
 		return LOOKUP_ERROR;
 	}

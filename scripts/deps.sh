@@ -14,9 +14,12 @@ set -euo pipefail
 #        (systemd-analyze verify; no systemd is started); graphviz, as
 #        t/68-architecture-svg.t renders docs/architecture.dot.
 # docs: graphviz's dot (make docs renders docs/architecture.svg).
+# bench: wrk (HTTP load, make bench and make soak); pgbench comes with the
+#        postgresql server package on Debian (postgresql-15)
 # usage: deps.sh          what building and running need (make run/up)
 #        deps.sh --test   that, plus what the tests need (make test)
 #        deps.sh --docs   that, plus what `make docs` needs
+#        deps.sh --bench  that, plus what make bench and make soak need
 PACKAGES=(
 	gcc make pkg-config libc6-dev
 	libfcgi-dev libpq-dev librabbitmq-dev libcjson-dev libhiredis-dev libcrypt-dev
@@ -25,13 +28,15 @@ PACKAGES=(
 )
 TEST_PACKAGES=(perl libdbd-pg-perl amqp-tools chromium nodejs lighttpd docker-compose systemd graphviz)
 DOCS_PACKAGES=(graphviz)
+BENCH_PACKAGES=(wrk perl libdbd-pg-perl amqp-tools)
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 WITH_TESTS=0
 case ${1:-} in
 	--test) WITH_TESTS=1; PACKAGES+=("${TEST_PACKAGES[@]}") ;;
 	--docs) PACKAGES+=("${DOCS_PACKAGES[@]}") ;;
+	--bench) PACKAGES+=("${BENCH_PACKAGES[@]}") ;;
 	"") ;;
-	*) echo "usage: deps.sh [--test|--docs]" >&2; exit 2 ;;
+	*) echo "usage: deps.sh [--test|--docs|--bench]" >&2; exit 2 ;;
 esac
 
 # playwright-core as pinned in package-lock.json, into $REPO/node_modules;
