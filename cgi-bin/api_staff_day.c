@@ -66,18 +66,24 @@ static cJSON *product_json(const struct slot_day *d, int from, int to)
 	return p;
 }
 
-static cJSON *production_json(long long branch, const struct slot_day *d)
+/* A run of lines that belong together: one product, or one slot. */
+typedef int same_run(const struct slot_line *a, const struct slot_line *b);
+typedef cJSON *run_json(const struct slot_day *d, int from, int to);
+
+/* Adds run(d, from, to) to root's array name for each run of d's lines
+ * that same keeps together. root, or NULL (root freed) when out of memory. */
+static cJSON *add_runs(cJSON *root, const char *name, const struct slot_day *d,
+		       same_run *same, run_json *run)
 {
-	cJSON *root = day_root(branch, d);
-	cJSON *arr = root && add_slot_starts(root, d) ? cJSON_AddArrayToObject(root, "products") : NULL;
+	cJSON *arr = root ? cJSON_AddArrayToObject(root, name) : NULL;
 	int from = 0;
 
 	while (arr && from < d->n) {
 		int to = from + 1;
 
-		while (to < d->n && d->lines[to].product_id == d->lines[from].product_id)
+		while (to < d->n && same(&d->lines[to], &d->lines[from]))
 			to++;
-		if (!cJSON_AddItemToArray(arr, product_json(d, from, to)))
+		if (!cJSON_AddItemToArray(arr, run(d, from, to)))
 			arr = NULL;
 		from = to;
 	}
@@ -86,6 +92,22 @@ static cJSON *production_json(long long branch, const struct slot_day *d)
 		return NULL;
 	}
 	return root;
+}
+
+static int same_product(const struct slot_line *a, const struct slot_line *b)
+{
+	return a->product_id == b->product_id;
+}
+
+static cJSON *production_json(long long branch, const struct slot_day *d)
+{
+	cJSON *root = day_root(branch, d);
+
+	if (root && !add_slot_starts(root, d)) {
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return add_runs(root, "products", d, same_product, product_json);
 }
 
 typedef int day_query(struct db *db, const struct slot_rules *r, long long branch,
@@ -174,26 +196,14 @@ static cJSON *pickup_slot_json(const struct slot_day *d, int from, int to)
 	return s;
 }
 
+static int same_slot(const struct slot_line *a, const struct slot_line *b)
+{
+	return a->slot == b->slot;
+}
+
 static cJSON *pickups_json(long long branch, const struct slot_day *d)
 {
-	cJSON *root = day_root(branch, d);
-	cJSON *arr = root ? cJSON_AddArrayToObject(root, "slots") : NULL;
-	int from = 0;
-
-	while (arr && from < d->n) {
-		int to = from + 1;
-
-		while (to < d->n && d->lines[to].slot == d->lines[from].slot)
-			to++;
-		if (!cJSON_AddItemToArray(arr, pickup_slot_json(d, from, to)))
-			arr = NULL;
-		from = to;
-	}
-	if (arr == NULL) {
-		cJSON_Delete(root);
-		return NULL;
-	}
-	return root;
+	return add_runs(day_root(branch, d), "slots", d, same_slot, pickup_slot_json);
 }
 
 /* GET /api/staff/pickups?branch=&date=: 200 the day's orders by slot with

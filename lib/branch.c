@@ -135,13 +135,9 @@ int branch_list(struct db *db, struct branch **out, int *n)
 	*n = 0;
 	if (res == NULL)
 		return -1;
-	*out = calloc((size_t)PQntuples(res) + 1, sizeof(**out));
-	if (*out == NULL) {
-		log_error("out of memory");
-		PQclear(res);
+	*out = db_rows_calloc(res, sizeof(**out), n);
+	if (*out == NULL)
 		return -1;
-	}
-	*n = PQntuples(res);
 	for (int i = 0; i < *n; i++)
 		map_branch(res, i, &(*out)[i]);
 	PQclear(res);
@@ -286,13 +282,9 @@ int branch_stock_list(struct db *db, long long id, struct branch_stock **out, in
 	*n = 0;
 	if (res == NULL)
 		return -1;
-	*out = calloc((size_t)PQntuples(res) + 1, sizeof(**out));
-	if (*out == NULL) {
-		log_error("out of memory");
-		PQclear(res);
+	*out = db_rows_calloc(res, sizeof(**out), n);
+	if (*out == NULL)
 		return -1;
-	}
-	*n = PQntuples(res);
 	for (int i = 0; i < *n; i++) {
 		(*out)[i].product_id = db_ll(res, i, 0);
 		snprintf((*out)[i].name, sizeof((*out)[i].name), "%s", PQgetvalue(res, i, 1));

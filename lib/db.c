@@ -288,6 +288,18 @@ long long db_ll(const PGresult *res, int row, int col)
 	return strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
+void *db_rows_calloc(PGresult *res, size_t size, int *n)
+{
+	void *rows = calloc((size_t)PQntuples(res) + 1, size);
+
+	*n = rows ? PQntuples(res) : 0;
+	if (rows == NULL) {
+		log_error("out of memory");
+		PQclear(res);
+	}
+	return rows;
+}
+
 char *db_array_literal(const long long *v, int n)
 {
 	size_t len = (size_t)n * 21 + 3, off = 0;

@@ -47,6 +47,11 @@ int db_exec_batch(struct db *db, struct db_stmt *const *stmts, int n, const char
 /* The integer in row, col of res (0 for NULL or garbage). */
 long long db_ll(const PGresult *res, int row, int col);
 
+/* A zeroed array of one size-byte element per row of res, plus one, with
+ * *n the rows: the caller frees it. NULL (res cleared, logged) when out of
+ * memory. */
+void *db_rows_calloc(PGresult *res, size_t size, int *n);
+
 /* v[0..n) as a PostgreSQL array literal "{1,2,3}": malloc'd (caller
  * frees), or NULL when out of memory (logged). */
 char *db_array_literal(const long long *v, int n);

@@ -120,13 +120,9 @@ int slot_list(struct db *db, const struct slot_rules *r, long long branch, const
 	res = db_exec(db, &list_slots, p.v, NULL);
 	if (res == NULL)
 		return -1;
-	*out = calloc((size_t)PQntuples(res) + 1, sizeof(**out));
-	if (*out == NULL) {
-		log_error("out of memory");
-		PQclear(res);
+	*out = db_rows_calloc(res, sizeof(**out), n);
+	if (*out == NULL)
 		return -1;
-	}
-	*n = PQntuples(res);
 	for (int i = 0; i < *n; i++) {
 		snprintf((*out)[i].start, SLOT_TIME_LEN, "%s", PQgetvalue(res, i, 0));
 		snprintf((*out)[i].end, SLOT_TIME_LEN, "%s", PQgetvalue(res, i, 1));
