@@ -34,14 +34,16 @@ static const char *const status_names[ORDER_STATUS_COUNT] = {
 	[ORDER_COLLECTED] = "collected",
 };
 
-/* Products named by an order with their stock at branch $2 (0 = the
- * default), for validation before placement. */
+/* The branch $2 (0 = the default) and the products named by an order
+ * with their stock there, for validation before placement, in one round
+ * trip: a row per product found (or one with a NULL product when none
+ * is), none when there is no such branch. */
 static struct db_stmt products_for_order = {
 	"order_products",
-	"SELECT p.id, p.price_cents, coalesce(s.stock, 0), p.active, p.name FROM products p"
-	" LEFT JOIN branch_stock s ON s.product_id = p.id"
-	"  AND s.branch_id = coalesce(nullif($2::bigint, 0), bakery_default_branch())"
-	" WHERE p.id = ANY($1::bigint[])",
+	"SELECT b.id, p.id, p.price_cents, coalesce(s.stock, 0), p.active, p.name FROM branches b"
+	" LEFT JOIN products p ON p.id = ANY($1::bigint[])"
+	" LEFT JOIN branch_stock s ON s.product_id = p.id AND s.branch_id = b.id"
+	" WHERE b.id = $2::bigint OR ($2 = 0 AND b.is_default)",
 	2, 1, 0
 };
 
@@ -200,35 +202,46 @@ static int line_arrays(const struct order_line *lines, int n, char **ids, char *
 	return *ids ? 0 : -1;
 }
 
-int order_products(struct db *db, long long branch, const struct order_line *lines, int n,
-		   struct order_product *out)
+/* Row r of products_for_order into the out[] entries of its product. */
+static void product_row(PGresult *res, int r, const struct order_line *lines, int n,
+			struct order_product *out)
+{
+	long long id = db_ll(res, r, 1);
+
+	for (int i = 0; i < n; i++) {
+		if (PQgetisnull(res, r, 1) || lines[i].product_id != id)
+			continue;
+		out[i].id = id;
+		out[i].price_cents = db_ll(res, r, 2);
+		out[i].stock = db_ll(res, r, 3);
+		out[i].active = PQgetvalue(res, r, 4)[0] == 't';
+		snprintf(out[i].name, sizeof(out[i].name), "%s", PQgetvalue(res, r, 5));
+	}
+}
+
+enum lookup order_products(struct db *db, long long asked, const struct order_line *lines, int n,
+			   struct order_product *out, long long *branch)
 {
 	char *ids, bbuf[24];
 	const char *params[] = { NULL, bbuf };
 	PGresult *res;
 
+	*branch = 0;
+	memset(out, 0, sizeof(*out) * (size_t)n);
 	if (line_arrays(lines, n, &ids, NULL) < 0)
-		return -1;
-	snprintf(bbuf, sizeof(bbuf), "%lld", branch);
+		return LOOKUP_ERROR;
+	snprintf(bbuf, sizeof(bbuf), "%lld", asked);
 	params[0] = ids;
 	res = db_exec(db, &products_for_order, params, NULL);
 	free(ids);
 	if (res == NULL)
-		return -1;
-	for (int i = 0; i < n; i++) {
-		memset(&out[i], 0, sizeof(out[i]));
-		for (int r = 0; r < PQntuples(res); r++) {
-			if (db_ll(res, r, 0) != lines[i].product_id)
-				continue;
-			out[i].id = lines[i].product_id;
-			out[i].price_cents = db_ll(res, r, 1);
-			out[i].stock = db_ll(res, r, 2);
-			out[i].active = PQgetvalue(res, r, 3)[0] == 't';
-			snprintf(out[i].name, sizeof(out[i].name), "%s", PQgetvalue(res, r, 4));
-		}
-	}
+		return LOOKUP_ERROR;
+	if (PQntuples(res) > 0)
+		*branch = db_ll(res, 0, 0);
+	for (int r = 0; r < PQntuples(res); r++)
+		product_row(res, r, lines, n, out);
 	PQclear(res);
-	return 0;
+	return *branch ? LOOKUP_FOUND : LOOKUP_NONE;
 }
 
 enum lookup order_find_by_key(struct db *db, const char *key, const char *request_hash,

@@ -12,7 +12,6 @@
 
 #define TODAY "(now() AT TIME ZONE $2)::date"
 #define SLOTS(day) "pickup_slots($1, " day ", $2, $3, $4, $5, $6, now())"
-#define NEXT_TRIES 8 /* slots taken under us before placement gives up on one */
 
 /* The bookable slots of day $7 (NULL today). */
 static struct db_stmt list_slots = {
@@ -22,13 +21,11 @@ static struct db_stmt list_slots = {
 	7, 1, 0
 };
 
-/* The earliest bookable slot with a place left, over the whole horizon. */
-static struct db_stmt next_slot = {
-	"slot_next",
-	"SELECT bakery_iso(s.slot_start, $2)"
-	" FROM generate_series(" TODAY ", " TODAY " + $6::int, interval '1 day') AS d(day),"
-	" LATERAL " SLOTS("d.day::date") " AS s"
-	" WHERE s.remaining > 0 ORDER BY s.slot_start LIMIT 1",
+/* Books the earliest slot with a place left that no other placement is
+ * booking at the moment (schema 005): its start, or NULL. */
+static struct db_stmt book_next = {
+	"slot_book_next",
+	"SELECT bakery_iso(slot_book_next($1, $2, $3, $4, $5, $6), $2)",
 	6, 0, 0
 };
 
@@ -151,50 +148,23 @@ enum slot_booking slot_book(struct db *db, const struct slot_rules *r, long long
 	return b;
 }
 
-/* The earliest slot with a place left, into at. */
-static enum lookup find_next(struct db *db, const struct slot_rules *r, long long branch,
-			     char at[SLOT_TIME_LEN])
-{
-	struct rule_params p;
-	PGresult *res;
-	enum lookup found = LOOKUP_NONE;
-
-	rule_params(&p, r, branch, NULL);
-	res = db_exec(db, &next_slot, p.v, NULL);
-	if (res == NULL)
-		return LOOKUP_ERROR;
-	if (PQntuples(res) == 1) {
-		snprintf(at, SLOT_TIME_LEN, "%s", PQgetvalue(res, 0, 0));
-		found = LOOKUP_FOUND;
-	}
-	PQclear(res);
-	return found;
-}
-
 enum slot_booking slot_book_next(struct db *db, const struct slot_rules *r, long long branch,
 				 char at[SLOT_TIME_LEN])
 {
-	for (int i = 0; i < NEXT_TRIES; i++) {
-		switch (find_next(db, r, branch, at)) {
-		case LOOKUP_ERROR:
-			return SLOT_ERROR;
-		case LOOKUP_NONE:
-			return SLOT_NONE_FREE;
-		case LOOKUP_FOUND:
-			break;
-		}
-		switch (slot_book(db, r, branch, at)) {
-		case SLOT_BOOKED:
-			return SLOT_BOOKED;
-		case SLOT_ERROR:
-			return SLOT_ERROR;
-		case SLOT_FULL:
-		case SLOT_UNAVAILABLE:
-		case SLOT_NONE_FREE:
-			break; /* taken or passed meanwhile: the next one */
-		}
+	struct rule_params p;
+	PGresult *res;
+	enum slot_booking b = SLOT_NONE_FREE;
+
+	rule_params(&p, r, branch, NULL);
+	res = db_exec(db, &book_next, p.v, NULL);
+	if (res == NULL)
+		return SLOT_ERROR;
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
+		snprintf(at, SLOT_TIME_LEN, "%s", PQgetvalue(res, 0, 0));
+		b = SLOT_BOOKED;
 	}
-	return SLOT_NONE_FREE;
+	PQclear(res);
+	return b;
 }
 
 static const char *opt(PGresult *res, int row, int col)

@@ -49,7 +49,9 @@ enum slot_booking slot_book(struct db *db, const struct slot_rules *r, long long
 			    const char *at);
 
 /* In a transaction: books the earliest slot of branch with a place left
- * (its start into at); SLOT_BOOKED, SLOT_NONE_FREE or SLOT_ERROR. */
+ * that no concurrent placement is booking (its start into at), in one
+ * statement (slot_book_next(), schema 005); SLOT_BOOKED, SLOT_NONE_FREE
+ * or SLOT_ERROR. */
 enum slot_booking slot_book_next(struct db *db, const struct slot_rules *r, long long branch,
 				 char at[SLOT_TIME_LEN]);
 

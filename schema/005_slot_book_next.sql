@@ -1,0 +1,71 @@
+-- 005: placement books "the next free pickup slot" in one statement.
+--
+-- Before, placement asked for the earliest slot with a place left over
+-- the whole booking horizon (every slot of every day computed, then
+-- sorted), then booked it, and tried again when it had been taken
+-- meanwhile: two statements, about 1.5 ms of PostgreSQL each time, and
+-- every placement without a chosen slot queued on the same slot's row
+-- lock until the one before it had committed.
+--
+-- slot_book_next walks the days in order and stops at the first slot it
+-- can book. A slot another placement is booking at this moment (its
+-- transaction-level advisory lock held) is passed over for the next one,
+-- so concurrent placements book neighbouring slots side by side instead
+-- of waiting for each other's commit; a customer who did not choose a
+-- time gets the earliest slot that has a place left and is not being
+-- booked by someone else (docs/design-decisions.md). The conditional
+-- upsert (booked < capacity) still decides, so no slot is ever overbooked,
+-- whoever books it and however.
+--
+-- Advisory keys: the two-integer form, (branch, minutes since the epoch
+-- of the slot's start); the worker's order claims use the one-bigint form,
+-- a separate key space.
+
+CREATE FUNCTION slot_book_next(b bigint, tz text, mins int, cap int, lead int, days int)
+RETURNS timestamptz
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    today date := (now() AT TIME ZONE tz)::date;
+    places int;
+    s timestamptz;
+BEGIN
+    SELECT coalesce(slot_capacity, cap) INTO places FROM branches WHERE id = b;
+    IF places IS NULL OR places < 1 THEN
+        RETURN NULL;
+    END IF;
+    FOR d IN 0..days LOOP
+        FOR s IN SELECT p.slot_start
+                 FROM pickup_slots(b, today + d, tz, mins, cap, lead, days, now()) AS p
+                 WHERE p.remaining > 0 LOOP
+            CONTINUE WHEN NOT pg_try_advisory_xact_lock((b % 2147483647)::int,
+                (extract(epoch FROM s) / 60)::int);
+            INSERT INTO slot_bookings (branch_id, slot_start, booked) VALUES (b, s, 1)
+            ON CONFLICT (branch_id, slot_start) DO UPDATE SET booked = slot_bookings.booked + 1
+            WHERE slot_bookings.booked < places;
+            IF FOUND THEN
+                RETURN s;
+            END IF;
+        END LOOP;
+    END LOOP;
+    RETURN NULL;
+END $$;
+
+-- pickup_slots() as in 004, but each slot's bookings are one index probe:
+-- before, a hash join read every booking the branch ever had to find one
+-- day's.
+CREATE OR REPLACE FUNCTION pickup_slots(b bigint, d date, tz text, mins int, cap int, lead int,
+                                        days int, now timestamptz)
+RETURNS TABLE (slot_start timestamptz, slot_end timestamptz, capacity int, remaining int)
+LANGUAGE sql STABLE AS $$
+    SELECT s, s + make_interval(mins => mins), coalesce(br.slot_capacity, cap),
+           greatest(coalesce(br.slot_capacity, cap) - coalesce((SELECT k.booked
+               FROM slot_bookings k WHERE k.branch_id = b AND k.slot_start = s), 0), 0)
+    FROM branches br
+    JOIN branch_hours h ON h.branch_id = br.id AND h.weekday = extract(isodow FROM d)
+    CROSS JOIN LATERAL generate_series((d + h.opens) AT TIME ZONE tz,
+        (d + h.closes) AT TIME ZONE tz - make_interval(mins => mins),
+        make_interval(mins => mins)) AS s
+    WHERE br.id = b AND d <= (now AT TIME ZONE tz)::date + days
+      AND s >= now + make_interval(mins => lead)
+    ORDER BY s
+$$;
