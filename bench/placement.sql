@@ -19,7 +19,7 @@ SELECT b.id, p.id, p.price_cents, coalesce(s.stock, 0), p.active, p.name FROM br
  LEFT JOIN branch_stock s ON s.product_id = p.id AND s.branch_id = b.id
  WHERE b.id = :branch::bigint OR (:branch = 0 AND b.is_default);
 BEGIN;
-SELECT bakery_iso(slot_book_next(:branch, :tz, :mins, :cap, :lead, :days), :tz) AS pickup_at \gset
+SELECT bakery_iso(s, :tz) AS pickup_at FROM slot_book_next(:branch, :tz, :mins, :cap, :lead, :days) AS s \gset
 WITH q AS (SELECT p.id, p.name, p.price_cents, l.qty
   FROM unnest(ARRAY[:p1, :p2]::bigint[], ARRAY[:q1, :q2]::int[]) AS l(pid, qty)
   JOIN products p ON p.id = l.pid AND p.active),

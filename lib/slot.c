@@ -25,7 +25,7 @@ static struct db_stmt list_slots = {
  * booking at the moment (schema 005): its start, or NULL. */
 static struct db_stmt book_next = {
 	"slot_book_next",
-	"SELECT bakery_iso(slot_book_next($1, $2, $3, $4, $5, $6), $2)",
+	"SELECT bakery_iso(s, $2) FROM slot_book_next($1, $2, $3, $4, $5, $6) AS s",
 	6, 0, 0
 };
 

@@ -1,4 +1,5 @@
--- 005: placement books "the next free pickup slot" in one statement.
+-- 005: placement books "the next free pickup slot" in one statement, and
+-- the functions every placement and order read calls run the fast way.
 --
 -- Before, placement asked for the earliest slot with a place left over
 -- the whole booking horizon (every slot of every day computed, then
@@ -17,13 +18,18 @@
 -- upsert (booked < capacity) still decides, so no slot is ever overbooked,
 -- whoever books it and however.
 --
+-- Its statements always use their generic plans (see below).
+--
 -- Advisory keys: the two-integer form, (branch, minutes since the epoch
 -- of the slot's start); the worker's order claims use the one-bigint form,
 -- a separate key space.
 
 CREATE FUNCTION slot_book_next(b bigint, tz text, mins int, cap int, lead int, days int)
 RETURNS timestamptz
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE
+-- A custom plan of the day's slots query costs more to make than to run
+-- (1.2 ms a call against 0.3 ms with the generic one, measured in psql).
+SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     today date := (now() AT TIME ZONE tz)::date;
     places int;
@@ -69,3 +75,50 @@ LANGUAGE sql STABLE AS $$
       AND s >= now + make_interval(mins => lead)
     ORDER BY s
 $$;
+
+-- Functions PostgreSQL runs the slow way. A SQL function it cannot inline
+-- has its body parsed and planned again in every statement that calls it
+-- (about 0.1 ms each, measured with EXPLAIN ANALYZE of a prepared
+-- statement): bakery_iso() had a FROM clause, bakery_default_branch()
+-- reads a table, and every placement, order read and stock change called
+-- one of them.
+
+-- bakery_iso() as one expression, which PostgreSQL inlines into the
+-- statement (same answers as 004's, offsets of half and quarter hours
+-- and negative ones included).
+CREATE OR REPLACE FUNCTION bakery_iso(ts timestamptz, tz text) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT to_char(ts AT TIME ZONE tz, 'YYYY-MM-DD"T"HH24:MI:SS')
+        || CASE WHEN (ts AT TIME ZONE tz) < (ts AT TIME ZONE 'UTC') THEN '-' ELSE '+' END
+        || to_char(abs(extract(epoch FROM (ts AT TIME ZONE tz) - (ts AT TIME ZONE 'UTC')))
+                   * interval '1 second', 'HH24:MI')
+$$;
+
+-- PL/pgSQL keeps its statements' plans for the session.
+CREATE OR REPLACE FUNCTION bakery_default_branch() RETURNS bigint
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT id FROM branches WHERE is_default);
+END $$;
+
+-- The stock mirror triggers of 004, asking for the default branch in
+-- their own statements.
+CREATE OR REPLACE FUNCTION products_stock_to_branch() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO branch_stock (branch_id, product_id, stock)
+    SELECT id, NEW.id, NEW.stock FROM branches WHERE is_default
+    ON CONFLICT (branch_id, product_id) DO UPDATE SET stock = EXCLUDED.stock
+    WHERE branch_stock.stock IS DISTINCT FROM EXCLUDED.stock;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION branch_stock_to_product() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE products p SET stock = NEW.stock, updated_at = now()
+    FROM branches b
+    WHERE b.id = NEW.branch_id AND b.is_default
+      AND p.id = NEW.product_id AND p.stock IS DISTINCT FROM NEW.stock;
+    RETURN NULL;
+END $$;
