@@ -1,11 +1,12 @@
 /* order.c - order statements and their mapping to structs.
  *
- * Placement runs in one transaction: the pickup slot booked first (slot.c;
- * the next free one when none is asked for), then the order row
- * (idempotency key unique, ON CONFLICT DO NOTHING so concurrent retries
- * wait for the first and then find its order), the items priced from the
- * products table, the total summed from those items, and the first
- * history event. A place in a slot comes back by a trigger (schema 004)
+ * Placement is one statement, so one round trip and one transaction: the
+ * order row (idempotency key unique, ON CONFLICT DO NOTHING so concurrent
+ * retries wait for the first and then find its order) with its pickup
+ * slot booked (slot_for_order(), schema 005: the next free one when none
+ * is asked for), the items priced from the products table, the total
+ * summed from those items, and the first history event; when it cannot
+ * store the order it fails, and nothing of it is kept. A place in a slot comes back by a trigger (schema 004)
  * when the order is cancelled, fails or is refunded. Every later status
  * change, the customer's cancel and the worker's steps alike, is the one
  * move statement: the order row and its history event together. */
@@ -47,10 +48,13 @@ static struct db_stmt products_for_order = {
 	2, 1, 0
 };
 
-/* The whole placement in one statement, so one round trip and one snapshot:
- * the order priced from the products it names (all of them active, else no
- * row), its items at those same prices and names, and the first history
- * event. No row back: the idempotency key is taken, or a product is gone. */
+/* The whole placement in one statement, so one round trip, one snapshot
+ * and one transaction: the order priced from the products it names (all of
+ * them active, else no row), its pickup slot ($9, or the next free one),
+ * its items at those same prices and names, and the first history event.
+ * Fails with SQLSTATE BK001 (slot full) or BK002 (not a bookable slot)
+ * from slot_for_order(), BK003 when no order was stored: the idempotency
+ * key is taken, or a product is gone. */
 static struct db_stmt place_order = {
 	"order_place",
 	"WITH q AS (SELECT p.id, p.name, p.price_cents, l.qty"
@@ -58,15 +62,16 @@ static struct db_stmt place_order = {
 	"  JOIN products p ON p.id = l.pid AND p.active),"
 	" o AS (INSERT INTO orders (customer_name, customer_email, total_cents, access_token,"
 	"  idempotency_key, request_hash, branch_id, pickup_at)"
-	"  SELECT $1, $2, sum(q.price_cents::bigint * q.qty), $3, $4, $5,"
-	"  coalesce(nullif($8::bigint, 0), bakery_default_branch()), $9::timestamptz FROM q"
+	"  SELECT $1, $2, sum(q.price_cents::bigint * q.qty), $3, $4, $5, $8::bigint,"
+	"  slot_for_order($8, $9::timestamptz, $10, $11, $12, $13, $14) FROM q"
 	"  HAVING count(*) = cardinality($6::bigint[])"
 	"  ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, total_cents, branch_id, pickup_at),"
 	" i AS (INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents, product_name)"
 	"  SELECT o.id, q.id, q.qty, q.price_cents, q.name FROM o, q),"
 	HISTORY_CTE("o.id, NULL, 'pending', 'order placed'", "o")
-	" SELECT id, total_cents, branch_id, bakery_iso(pickup_at, $10) FROM o",
-	10, 0, 0
+	" SELECT coalesce(o.id, bakery_no_order()), o.total_cents, o.branch_id,"
+	"  bakery_iso(o.pickup_at, $10) FROM (VALUES (1)) AS one (x) LEFT JOIN o ON true",
+	14, 0, 0
 };
 
 /* The order an idempotency key already names. */
@@ -297,47 +302,32 @@ static enum order_place_result place_lost(struct db *db, const struct order_new 
 	return PLACE_ERROR;
 }
 
-/* In the placement transaction: the slot asked for, or the next free
- * one (none when every one is taken), into out->pickup_at. */
-static enum order_place_result book(struct db *db, const struct order_new *req,
-				    struct order_placed *out)
+/* What a failed placement statement's SQLSTATE says (schema 005). */
+static enum order_place_result place_failed(const char *state)
 {
-	enum slot_booking b;
-
-	if (req->pickup_at) {
-		snprintf(out->pickup_at, sizeof(out->pickup_at), "%s", req->pickup_at);
-		b = slot_book(db, req->slots, req->branch_id, req->pickup_at);
-	} else {
-		b = slot_book_next(db, req->slots, req->branch_id, out->pickup_at);
-	}
-	switch (b) {
-	case SLOT_BOOKED:
-		return PLACE_DONE;
-	case SLOT_NONE_FREE:
-		out->pickup_at[0] = '\0'; /* placed without a slot */
-		return PLACE_DONE;
-	case SLOT_FULL:
+	if (strcmp(state, "BK001") == 0)
 		return PLACE_SLOT_FULL;
-	case SLOT_UNAVAILABLE:
+	if (strcmp(state, "BK002") == 0)
 		return PLACE_SLOT_UNAVAILABLE;
-	case SLOT_ERROR:
-		break;
-	}
-	return PLACE_ERROR;
+	if (strcmp(state, "BK003") == 0)
+		return PLACE_WITHDRAWN;
+	return PLACE_ERROR; /* logged by db_exec */
 }
 
-/* In the placement transaction: the order itself. PLACE_DONE with out's
- * id and total, PLACE_WITHDRAWN when no row came back, PLACE_ERROR. */
+/* The order itself, with its slot: PLACE_DONE with out's id, total and
+ * slot, PLACE_WITHDRAWN when nothing was stored, PLACE_SLOT_* or
+ * PLACE_ERROR. */
 static enum order_place_result insert(struct db *db, const struct order_new *req,
 				      struct order_placed *out)
 {
-	char branch[24], token_hash[SHA256_HEX_LEN + 1], key_hash[SHA256_HEX_LEN + 1];
+	char branch[24], token_hash[SHA256_HEX_LEN + 1], key_hash[SHA256_HEX_LEN + 1], state[6];
+	struct slot_rule_texts t;
 	const char *params[] = { req->customer_name, req->customer_email, token_hash,
 				 req->idempotency_key ? key_hash : NULL, req->request_hash, NULL, NULL,
-				 branch, out->pickup_at[0] ? out->pickup_at : NULL, req->slots->tz };
+				 branch, req->pickup_at, req->slots->tz, t.minutes, t.capacity,
+				 t.lead, t.days };
 	char *ids, *qtys;
 	PGresult *res;
-	enum order_place_result r = PLACE_WITHDRAWN;
 
 	/* Neither is stored in clear: a copy of the table gives no access. */
 	sha256_hex(req->token, strlen(req->token), token_hash);
@@ -346,22 +336,20 @@ static enum order_place_result insert(struct db *db, const struct order_new *req
 	if (line_arrays(req->lines, req->nlines, &ids, &qtys) < 0)
 		return PLACE_ERROR;
 	snprintf(branch, sizeof(branch), "%lld", req->branch_id);
+	slot_rule_texts(req->slots, &t);
 	params[5] = ids;
 	params[6] = qtys;
-	res = db_exec(db, &place_order, params, NULL);
+	res = db_exec(db, &place_order, params, state);
 	free(ids);
 	free(qtys);
 	if (res == NULL)
-		return PLACE_ERROR;
-	if (PQntuples(res) == 1) {
-		out->id = db_ll(res, 0, 0);
-		out->total_cents = db_ll(res, 0, 1);
-		out->branch_id = db_ll(res, 0, 2);
-		snprintf(out->pickup_at, sizeof(out->pickup_at), "%s", PQgetvalue(res, 0, 3));
-		r = PLACE_DONE;
-	}
+		return place_failed(state);
+	out->id = db_ll(res, 0, 0);
+	out->total_cents = db_ll(res, 0, 1);
+	out->branch_id = db_ll(res, 0, 2);
+	snprintf(out->pickup_at, sizeof(out->pickup_at), "%s", PQgetvalue(res, 0, 3));
 	PQclear(res);
-	return r;
+	return PLACE_DONE;
 }
 
 enum order_place_result order_place(struct db *db, const struct order_new *req,
@@ -370,17 +358,11 @@ enum order_place_result order_place(struct db *db, const struct order_new *req,
 	enum order_place_result r;
 
 	memset(out, 0, sizeof(*out));
-	if (db_begin(db) < 0)
-		return PLACE_ERROR;
-	r = book(db, req, out);
-	if (r == PLACE_DONE)
-		r = insert(db, req, out);
-	if (r != PLACE_DONE || db_commit(db) < 0) {
-		db_rollback(db);
-		if (r == PLACE_WITHDRAWN) /* no order: the key's, or a product gone */
-			return place_lost(db, req, out);
-		return r == PLACE_DONE ? PLACE_ERROR : r;
-	}
+	r = insert(db, req, out);
+	if (r == PLACE_WITHDRAWN) /* no order: the key's, or a product gone */
+		return place_lost(db, req, out);
+	if (r != PLACE_DONE)
+		return r;
 	out->status = ORDER_PENDING;
 	snprintf(out->token, sizeof(out->token), "%s", req->token);
 	return PLACE_DONE;

@@ -21,28 +21,6 @@ static struct db_stmt list_slots = {
 	7, 1, 0
 };
 
-/* Books the earliest slot with a place left that no other placement is
- * booking at the moment (schema 005): its start, or NULL. */
-static struct db_stmt book_next = {
-	"slot_book_next",
-	"SELECT bakery_iso(s, $2) FROM slot_book_next($1, $2, $3, $4, $5, $6) AS s",
-	6, 0, 0
-};
-
-/* One place in the slot starting at $7, if it is bookable and not full:
- * answers whether it is bookable and whether a place was taken. */
-static struct db_stmt book_slot = {
-	"slot_book",
-	"WITH s AS (SELECT slot_start, capacity FROM "
-	SLOTS("($7::timestamptz AT TIME ZONE $2)::date") " WHERE slot_start = $7::timestamptz),"
-	" b AS (INSERT INTO slot_bookings (branch_id, slot_start, booked)"
-	"  SELECT $1, slot_start, 1 FROM s WHERE capacity >= 1"
-	"  ON CONFLICT (branch_id, slot_start) DO UPDATE SET booked = slot_bookings.booked + 1"
-	"  WHERE slot_bookings.booked < (SELECT capacity FROM s) RETURNING booked)"
-	" SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM b)",
-	7, 0, 0
-};
-
 /* The day, and every rule parameter typed (a prepared statement must use
  * each one), whether the statement needs it or not. */
 #define DAY_CTE "WITH d AS (SELECT coalesce($7::date, " TODAY ") AS day, $3::int AS mins," \
@@ -82,9 +60,18 @@ static struct db_stmt pickups = {
 	7, 1, 0
 };
 
+void slot_rule_texts(const struct slot_rules *r, struct slot_rule_texts *t)
+{
+	snprintf(t->minutes, sizeof(t->minutes), "%d", r->minutes);
+	snprintf(t->capacity, sizeof(t->capacity), "%d", r->capacity);
+	snprintf(t->lead, sizeof(t->lead), "%d", r->lead);
+	snprintf(t->days, sizeof(t->days), "%d", r->days);
+}
+
 /* The rule parameters $1..$6 and the statement's own $7. */
 struct rule_params {
-	char branch[24], minutes[12], capacity[12], lead[12], days[12];
+	char branch[24];
+	struct slot_rule_texts t;
 	const char *v[7];
 };
 
@@ -92,16 +79,13 @@ static void rule_params(struct rule_params *p, const struct slot_rules *r, long 
 			const char *seventh)
 {
 	snprintf(p->branch, sizeof(p->branch), "%lld", branch);
-	snprintf(p->minutes, sizeof(p->minutes), "%d", r->minutes);
-	snprintf(p->capacity, sizeof(p->capacity), "%d", r->capacity);
-	snprintf(p->lead, sizeof(p->lead), "%d", r->lead);
-	snprintf(p->days, sizeof(p->days), "%d", r->days);
+	slot_rule_texts(r, &p->t);
 	p->v[0] = p->branch;
 	p->v[1] = r->tz;
-	p->v[2] = p->minutes;
-	p->v[3] = p->capacity;
-	p->v[4] = p->lead;
-	p->v[5] = p->days;
+	p->v[2] = p->t.minutes;
+	p->v[3] = p->t.capacity;
+	p->v[4] = p->t.lead;
+	p->v[5] = p->t.days;
 	p->v[6] = seventh;
 }
 
@@ -127,44 +111,6 @@ int slot_list(struct db *db, const struct slot_rules *r, long long branch, const
 	}
 	PQclear(res);
 	return 0;
-}
-
-enum slot_booking slot_book(struct db *db, const struct slot_rules *r, long long branch,
-			    const char *at)
-{
-	struct rule_params p;
-	PGresult *res;
-	enum slot_booking b;
-
-	rule_params(&p, r, branch, at);
-	res = db_exec(db, &book_slot, p.v, NULL);
-	if (res == NULL)
-		return SLOT_ERROR;
-	if (db_ll(res, 0, 0) == 0)
-		b = SLOT_UNAVAILABLE;
-	else
-		b = db_ll(res, 0, 1) == 1 ? SLOT_BOOKED : SLOT_FULL;
-	PQclear(res);
-	return b;
-}
-
-enum slot_booking slot_book_next(struct db *db, const struct slot_rules *r, long long branch,
-				 char at[SLOT_TIME_LEN])
-{
-	struct rule_params p;
-	PGresult *res;
-	enum slot_booking b = SLOT_NONE_FREE;
-
-	rule_params(&p, r, branch, NULL);
-	res = db_exec(db, &book_next, p.v, NULL);
-	if (res == NULL)
-		return SLOT_ERROR;
-	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
-		snprintf(at, SLOT_TIME_LEN, "%s", PQgetvalue(res, 0, 0));
-		b = SLOT_BOOKED;
-	}
-	PQclear(res);
-	return b;
 }
 
 static const char *opt(PGresult *res, int row, int col)

@@ -56,6 +56,46 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- The pickup slot of a new order, booked inside placement's one statement
+-- (lib/order.c): at, or the next free one when at is NULL (NULL when none
+-- is free). Raises BK002 when at is not a bookable slot start of the
+-- branch now, BK001 when it is full: placement's statement, and with it
+-- the whole placement, then fails (class BK: the application's own
+-- conditions, which the programs answer rather than log as errors).
+CREATE FUNCTION slot_for_order(b bigint, at timestamptz, tz text, mins int, cap int, lead int,
+                               days int)
+RETURNS timestamptz
+LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+    places int;
+BEGIN
+    IF at IS NULL THEN
+        RETURN slot_book_next(b, tz, mins, cap, lead, days);
+    END IF;
+    SELECT p.capacity INTO places
+    FROM pickup_slots(b, (at AT TIME ZONE tz)::date, tz, mins, cap, lead, days, now()) AS p
+    WHERE p.slot_start = at;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'not a bookable pickup slot' USING ERRCODE = 'BK002';
+    END IF;
+    INSERT INTO slot_bookings (branch_id, slot_start, booked) SELECT b, at, 1 WHERE places >= 1
+    ON CONFLICT (branch_id, slot_start) DO UPDATE SET booked = slot_bookings.booked + 1
+    WHERE slot_bookings.booked < places;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'pickup slot full' USING ERRCODE = 'BK001';
+    END IF;
+    RETURN at;
+END $$;
+
+-- Placement's statement ends with this when it stored no order (a product
+-- withdrawn meanwhile, or the idempotency key taken by a concurrent
+-- retry), so that nothing it did, a slot booked included, is kept.
+CREATE FUNCTION bakery_no_order() RETURNS bigint
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    RAISE EXCEPTION 'no order stored' USING ERRCODE = 'BK003';
+END $$;
+
 -- pickup_slots() as in 004, but each slot's bookings are one index probe:
 -- before, a hash join read every booking the branch ever had to find one
 -- day's.
