@@ -145,7 +145,8 @@ static redisContext *cache_open(struct cache *c)
 
 	if (ctx == NULL || ctx->err) {
 		log_warn("redis unavailable: %s", ctx ? ctx->errstr : "out of memory");
-		redisFree(ctx);
+		if (ctx)
+			redisFree(ctx);
 		return NULL;
 	}
 	if (redisSetTimeout(ctx, tv) != REDIS_OK) {
