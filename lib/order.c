@@ -89,27 +89,21 @@ static struct db_stmt mark_queued = {
 	1, 0, 0
 };
 
+/* An order, its items and its history in one statement (one executor run,
+ * one snapshot): rows of kind 0 (the order; n its id), 1 (an item; n its
+ * product id) and 2 (a history event; n its id), in that order. */
 static struct db_stmt select_order = {
 	"order_select",
-	"SELECT o.id, o.status, o.total_cents, o.customer_name, o.customer_email, o.access_token,"
-	" o.failure_reason, " TS("o.created_at") ", " TS("o.updated_at") ","
-	" b.id, b.name, b.address, bakery_iso(o.pickup_at, $2)"
-	" FROM orders o JOIN branches b ON b.id = o.branch_id WHERE o.id = $1",
+	"SELECT 0 AS k, o.id AS n, o.status, o.total_cents::text, o.customer_name, o.customer_email,"
+	" o.access_token, o.failure_reason, " TS("o.created_at") ", " TS("o.updated_at") ","
+	" b.id::text, b.name, b.address, bakery_iso(o.pickup_at, $2)"
+	" FROM orders o JOIN branches b ON b.id = o.branch_id WHERE o.id = $1"
+	" UNION ALL SELECT 1, product_id, product_name, quantity::text, unit_price_cents::text,"
+	"  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM order_items WHERE order_id = $1"
+	" UNION ALL SELECT 2, id, coalesce(from_status, ''), to_status, reason, " TS("created_at") ","
+	"  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM order_history WHERE order_id = $1"
+	" ORDER BY 1, 2",
 	2, 1, 0
-};
-
-static struct db_stmt select_items = {
-	"order_select_items",
-	"SELECT product_id, product_name, quantity, unit_price_cents FROM order_items"
-	" WHERE order_id = $1 ORDER BY product_id",
-	1, 1, 0
-};
-
-static struct db_stmt select_history = {
-	"order_select_history",
-	"SELECT coalesce(from_status, ''), to_status, reason, " TS("created_at")
-	" FROM order_history WHERE order_id = $1 ORDER BY id",
-	1, 1, 0
 };
 
 /* Status $2 -> $3 (only from $2) with its history event (reason $4, also
@@ -389,62 +383,74 @@ static const char *opt_str(PGresult *res, int row, int col)
 	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
-static int map_order(struct order *o, PGresult *head, PGresult *items, PGresult *hist)
+/* Rows of kind k from *row on: how many. */
+static int rows_of_kind(PGresult *res, int row, char k)
 {
-	o->id = db_ll(head, 0, 0);
-	o->total_cents = db_ll(head, 0, 2);
-	o->customer_name = PQgetvalue(head, 0, 3);
-	o->customer_email = PQgetvalue(head, 0, 4);
-	o->token_hash = PQgetvalue(head, 0, 5);
-	o->failure_reason = opt_str(head, 0, 6);
-	o->created_at = PQgetvalue(head, 0, 7);
-	o->updated_at = PQgetvalue(head, 0, 8);
-	o->branch_id = db_ll(head, 0, 9);
-	o->branch_name = PQgetvalue(head, 0, 10);
-	o->branch_address = PQgetvalue(head, 0, 11);
-	o->pickup_at = opt_str(head, 0, 12);
-	o->nitems = PQntuples(items);
-	o->nhistory = PQntuples(hist);
+	int n = 0;
+
+	while (row + n < PQntuples(res) && PQgetvalue(res, row + n, 0)[0] == k)
+		n++;
+	return n;
+}
+
+/* Row 0 is the order (kind 0), then its items, then its history. */
+static int map_order(struct order *o, PGresult *res)
+{
+	int first_event;
+
+	o->id = db_ll(res, 0, 1);
+	o->total_cents = db_ll(res, 0, 3);
+	o->customer_name = PQgetvalue(res, 0, 4);
+	o->customer_email = PQgetvalue(res, 0, 5);
+	o->token_hash = PQgetvalue(res, 0, 6);
+	o->failure_reason = opt_str(res, 0, 7);
+	o->created_at = PQgetvalue(res, 0, 8);
+	o->updated_at = PQgetvalue(res, 0, 9);
+	o->branch_id = db_ll(res, 0, 10);
+	o->branch_name = PQgetvalue(res, 0, 11);
+	o->branch_address = PQgetvalue(res, 0, 12);
+	o->pickup_at = opt_str(res, 0, 13);
+	o->nitems = rows_of_kind(res, 1, '1');
+	first_event = 1 + o->nitems;
+	o->nhistory = rows_of_kind(res, first_event, '2');
 	o->items = calloc((size_t)o->nitems + 1, sizeof(*o->items));
 	o->history = calloc((size_t)o->nhistory + 1, sizeof(*o->history));
-	if (o->items == NULL || o->history == NULL ||
-	    order_status_parse(PQgetvalue(head, 0, 1), &o->status) < 0)
+	if (o->items == NULL || o->history == NULL || first_event + o->nhistory != PQntuples(res) ||
+	    order_status_parse(PQgetvalue(res, 0, 2), &o->status) < 0)
 		return -1;
 	for (int i = 0; i < o->nitems; i++) {
-		o->items[i].product_id = db_ll(items, i, 0);
-		o->items[i].name = PQgetvalue(items, i, 1);
-		o->items[i].quantity = (int)db_ll(items, i, 2);
-		o->items[i].price_cents = db_ll(items, i, 3);
+		o->items[i].product_id = db_ll(res, 1 + i, 1);
+		o->items[i].name = PQgetvalue(res, 1 + i, 2);
+		o->items[i].quantity = (int)db_ll(res, 1 + i, 3);
+		o->items[i].price_cents = db_ll(res, 1 + i, 4);
 	}
 	for (int i = 0; i < o->nhistory; i++) {
-		o->history[i].from = PQgetvalue(hist, i, 0);
-		o->history[i].to = PQgetvalue(hist, i, 1);
-		o->history[i].reason = PQgetvalue(hist, i, 2);
-		o->history[i].at = PQgetvalue(hist, i, 3);
+		o->history[i].from = PQgetvalue(res, first_event + i, 2);
+		o->history[i].to = PQgetvalue(res, first_event + i, 3);
+		o->history[i].reason = PQgetvalue(res, first_event + i, 4);
+		o->history[i].at = PQgetvalue(res, first_event + i, 5);
 	}
 	return 0;
 }
-
-/* The order, its items and its history: one round trip. */
-static struct db_stmt *const order_reads[] = { &select_order, &select_items, &select_history };
 
 enum lookup order_get(struct db *db, long long id, const char *tz, struct order *o)
 {
 	char idbuf[24];
 	const char *params[] = { idbuf, tz };
-	PGresult *res[3];
+	PGresult *res;
 
 	memset(o, 0, sizeof(*o));
 	snprintf(idbuf, sizeof(idbuf), "%lld", id);
-	if (db_exec_batch(db, order_reads, 3, params, res) < 0)
+	res = db_exec(db, &select_order, params, NULL);
+	if (res == NULL)
 		return LOOKUP_ERROR;
-	for (int i = 0; i < 3; i++)
-		o->owned[i] = res[i];
-	if (PQntuples(res[0]) != 1) {
+	o->owned = res;
+	if (PQntuples(res) == 0 || PQgetvalue(res, 0, 0)[0] != '0') {
 		order_release(o);
 		return LOOKUP_NONE;
 	}
-	if (map_order(o, res[0], res[1], res[2]) < 0) {
+	if (map_order(o, res) < 0) {
+		log_error("order %lld: unexpected row shape", id);
 		order_release(o);
 		return LOOKUP_ERROR;
 	}
@@ -453,8 +459,7 @@ enum lookup order_get(struct db *db, long long id, const char *tz, struct order 
 
 void order_release(struct order *o)
 {
-	for (int i = 0; i < 3; i++)
-		PQclear(o->owned[i]);
+	PQclear(o->owned);
 	free(o->items);
 	free(o->history);
 	memset(o, 0, sizeof(*o));

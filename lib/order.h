@@ -83,7 +83,7 @@ struct order {
 	int nitems;
 	struct order_event *history;
 	int nhistory;
-	void *owned[3];
+	void *owned; /* the PGresult the strings point into */
 };
 
 /* The placement request, validated. */
