@@ -1,5 +1,6 @@
--- 005: placement books "the next free pickup slot" in one statement, and
--- the functions every placement and order read calls run the fast way.
+-- 005: placement books its pickup slot inside its one statement, "the
+-- next free slot" without queueing behind other placements, and the stock
+-- mirror triggers stop calling a function PostgreSQL plans per statement.
 --
 -- Before, placement asked for the earliest slot with a place left over
 -- the whole booking horizon (every slot of every day computed, then
@@ -116,33 +117,12 @@ LANGUAGE sql STABLE AS $$
     ORDER BY s
 $$;
 
--- Functions PostgreSQL runs the slow way. A SQL function it cannot inline
--- has its body parsed and planned again in every statement that calls it
--- (about 0.1 ms each, measured with EXPLAIN ANALYZE of a prepared
--- statement): bakery_iso() had a FROM clause, bakery_default_branch()
--- reads a table, and every placement, order read and stock change called
--- one of them.
-
--- bakery_iso() as one expression, which PostgreSQL inlines into the
--- statement (same answers as 004's, offsets of half and quarter hours
--- and negative ones included).
-CREATE OR REPLACE FUNCTION bakery_iso(ts timestamptz, tz text) RETURNS text
-LANGUAGE sql STABLE AS $$
-    SELECT to_char(ts AT TIME ZONE tz, 'YYYY-MM-DD"T"HH24:MI:SS')
-        || CASE WHEN (ts AT TIME ZONE tz) < (ts AT TIME ZONE 'UTC') THEN '-' ELSE '+' END
-        || to_char(abs(extract(epoch FROM (ts AT TIME ZONE tz) - (ts AT TIME ZONE 'UTC')))
-                   * interval '1 second', 'HH24:MI')
-$$;
-
--- PL/pgSQL keeps its statements' plans for the session.
-CREATE OR REPLACE FUNCTION bakery_default_branch() RETURNS bigint
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    RETURN (SELECT id FROM branches WHERE is_default);
-END $$;
-
--- The stock mirror triggers of 004, asking for the default branch in
--- their own statements.
+-- A SQL function PostgreSQL cannot inline has its body planned again in
+-- every statement that calls it: bakery_default_branch() reads a table
+-- (006 makes it PL/pgSQL, and bakery_iso() inlinable).
+-- The stock mirror triggers of 004 ask for the default branch in their
+-- own statements, whose plans PL/pgSQL keeps: they run for every stock
+-- change, the worker's reservations included.
 CREATE OR REPLACE FUNCTION products_stock_to_branch() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
