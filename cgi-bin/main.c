@@ -22,6 +22,7 @@
 #include <fcgiapp.h>
 
 #include "api.h"
+#include "cache.h"
 #include "cli.h"
 #include "clock.h"
 #include "cmd_staff.h"
@@ -109,6 +110,7 @@ static int serve(const struct config *cfg, int listen_fd)
 	signal(SIGPIPE, SIG_IGN);
 	if (app_init(&app, cfg) < 0 || FCGX_Init() != 0)
 		return 1;
+	cache_track_reads(app.cache); /* many requests: copies of cache hits pay */
 	metrics_open(cfg->metrics_dir, router_layout(), 1);
 	FCGX_InitRequest(&fcgi, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
 	sigprocmask(SIG_BLOCK, &block, NULL);

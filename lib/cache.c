@@ -44,6 +44,7 @@ static const char put_script[] =
 struct cache {
 	redisContext *ctx;
 	redisContext *sub;  /* the invalidation messages of what ctx read; NULL: not tracking */
+	int tracking;       /* cache_track_reads() was called */
 	unsigned epoch;     /* bumped whenever what ctx read may have changed */
 	struct redis_url url;
 	int timeout_ms;
@@ -193,8 +194,14 @@ static int cache_connect(struct cache *c)
 	if (c->ctx == NULL)
 		return -1;
 	untrack(c);
-	track(c);
+	if (c->tracking)
+		track(c);
 	return 0;
+}
+
+void cache_track_reads(struct cache *c)
+{
+	c->tracking = 1;
 }
 
 unsigned cache_epoch(struct cache *c)

@@ -24,6 +24,11 @@ int cache_ping(struct cache *c);
  * Redis without CLIENT TRACKING). */
 unsigned cache_epoch(struct cache *c);
 
+/* Asks for the invalidation messages cache_epoch() needs (a second
+ * connection to Redis, from the next connect on): for a process that
+ * serves many requests. Without it, cache_epoch() is always 0. */
+void cache_track_reads(struct cache *c);
+
 /* The cached listing for variant: a category ("" = all), or a field the
  * listing composes from all its query parameters. Returns 1 and a malloc'd copy
  * in *body (caller frees) on a hit, 0 on a miss, -1 when Redis is down. */
