@@ -1,5 +1,5 @@
 #!/usr/bin/env perl
-# "The next free slot" skips days it found full (schema 008), and a note
+# "The next free slot" skips days it found full (schema 005), and a note
 # of a full day never hides a place: a place given back on that day, or
 # more places per slot, make the day's free slots the next free ones again.
 use strict;
