@@ -16,14 +16,15 @@
 # Per completed order it also prints the CPU (user + system, microseconds)
 # of PostgreSQL (all its backends), RabbitMQ and the worker, and the
 # database's commits (pg_stat_database, which lags by up to a second's
-# stats flush: it is read after a pause).
+# stats flush: it is read after a pause), and the worker's peak RSS
+# (VmHWM) at the end.
 use strict;
 use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib", "$FindBin::Bin/../t/lib";
 use Getopt::Long;
 use Time::HiRes qw(time);
-use Bench qw(cpu_snapshot cpu_delta);
+use Bench qw(cpu_snapshot cpu_delta vm_kb);
 use BakeryTest;
 use WorkerTest;
 
@@ -40,8 +41,8 @@ sub commits {
 	return (sql(q{SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()}))[0][0];
 }
 
-printf "%-10s %-9s %7s %9s %10s %8s %8s %8s %8s\n", 'payment', 'inflight', 'orders', 'seconds',
-	'orders/s', 'pg_us', 'rmq_us', 'wrk_us', 'commits';
+printf "%-10s %-9s %7s %9s %10s %8s %8s %8s %8s %8s\n", 'payment', 'inflight', 'orders', 'seconds',
+	'orders/s', 'pg_us', 'rmq_us', 'wrk_us', 'commits', 'peak_kB';
 for my $delay (split /,/, $delays) {
 	for my $inflight (split /,/, $inflights) {
 		# Expected: inflight per payment, capped by the database work (~600/s).
@@ -66,6 +67,7 @@ for my $delay (split /,/, $delays) {
 			BAKERY_PAYMENT_DELAY_MS => $delay, BAKERY_WORKER_INFLIGHT => $inflight });
 		wait_final(600, @ids) or die "orders not final after 600 s\n";
 		my $cpu = cpu_snapshot(drain => $w);
+		my $hwm = vm_kb($w, 'VmHWM');
 		stop_worker($w, 'TERM');
 		my $c1 = commits();
 		my ($r) = sql(q{SELECT count(*) FILTER (WHERE o.status = 'completed'),
@@ -74,9 +76,9 @@ for my $delay (split /,/, $delays) {
 			FROM orders o WHERE o.id BETWEEN $1 AND $2}, $first, $first + $n - 1);
 		my ($done, $secs) = @$r;
 		my $d = cpu_delta($cpu0, $cpu, $done);
-		printf "%-10s %-9d %7d %9.2f %10.1f %8.0f %8.0f %8.0f %8.2f\n", "${delay}ms", $inflight, $done,
+		printf "%-10s %-9d %7d %9.2f %10.1f %8.0f %8.0f %8.0f %8.2f %8d\n", "${delay}ms", $inflight, $done,
 			$secs, $done / $secs, $d->{postgres} // 0, $d->{rabbitmq} // 0, $d->{drain} // 0,
-			($c1 - $c0) / ($done || 1);
+			($c1 - $c0) / ($done || 1), $hwm;
 		warn "only $done of $n completed\n" if $done != $n;
 	}
 }

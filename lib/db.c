@@ -57,6 +57,19 @@ void database_free(struct db *db)
 	free(db);
 }
 
+/* GnuTLS comes into every program only as libldap's, which libpq links
+ * for its LDAP service lookup (never used here), yet GnuTLS's constructor
+ * initialises it at load time: it loads the p11-kit trust modules and
+ * touches some 800 kB of library pages in each process. Defining this
+ * symbol is GnuTLS's documented way for a program to skip that
+ * (GNUTLS_SKIP_GLOBAL_INIT in gnutls.h); a library that does use GnuTLS
+ * calls gnutls_global_init() itself before it does (libldap does). */
+int _gnutls_global_init_skip(void);
+int _gnutls_global_init_skip(void)
+{
+	return 1;
+}
+
 static void db_drop(struct db *db)
 {
 	PQfinish(db->conn);
@@ -66,9 +79,13 @@ static void db_drop(struct db *db)
 int database_connect(struct db *db)
 {
 	char timeout_s[16], user_timeout[16], options[64];
-	const char *keys[] = { "dbname", "application_name", "connect_timeout",
+	/* Before dbname, so the URL's own setting wins: no GSSAPI encryption
+	 * unless asked for (the default "prefer" initialises Kerberos, 650 kB
+	 * of library pages per process, to look for credentials no bakery
+	 * has). Later keywords override the URL's. */
+	const char *keys[] = { "gssencmode", "dbname", "application_name", "connect_timeout",
 			       "tcp_user_timeout", "keepalives_idle", "options", NULL };
-	const char *values[7];
+	const char *values[8];
 
 	if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
 		return 0;
@@ -81,15 +98,15 @@ int database_connect(struct db *db)
 	snprintf(timeout_s, sizeof(timeout_s), "%d", db->timeout_ms < 2000 ? 2 : db->timeout_ms / 1000);
 	snprintf(user_timeout, sizeof(user_timeout), "%d", db->timeout_ms);
 	snprintf(options, sizeof(options), "-c statement_timeout=%d", db->timeout_ms * 5);
-	values[0] = db->conninfo;
-	values[1] = db->app_name;
-	values[2] = timeout_s;
-	values[3] = user_timeout;
-	values[4] = "10";
-	values[5] = options;
-	values[6] = NULL;
-	/* expand_dbname: the URL/conninfo in dbname comes first, so the
-	 * later keywords here override only what it does not set. */
+	values[0] = "disable";
+	values[1] = db->conninfo;
+	values[2] = db->app_name;
+	values[3] = timeout_s;
+	values[4] = user_timeout;
+	values[5] = "10";
+	values[6] = options;
+	values[7] = NULL;
+	/* expand_dbname: the URL/conninfo in dbname is expanded in its place. */
 	db->conn = PQconnectdbParams(keys, values, 1);
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
 		log_warn("postgres connect failed: %s",
