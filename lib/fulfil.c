@@ -61,6 +61,23 @@ static struct db_stmt take_stock = {
 	1, 0, 0
 };
 
+/* Paid orders processing -> completed with their history events (reason
+ * $2): order.c's move for a batch, the ones that moved returned. */
+static struct db_stmt complete_orders = {
+	"w_complete_orders",
+	"WITH o AS (UPDATE orders SET status = 'completed', updated_at = now()"
+	"  WHERE id = ANY($1::bigint[]) AND status = 'processing' RETURNING id),"
+	" h AS (INSERT INTO order_history (order_id, from_status, to_status, reason)"
+	"  SELECT id, 'processing', 'completed', $2 FROM o)"
+	" SELECT id FROM o",
+	2, 0, 0
+};
+
+/* Drops the claims of a batch, all held on this connection. */
+static struct db_stmt unclaim_orders = {
+	"w_unclaim_orders", "SELECT pg_advisory_unlock(-x) FROM unnest($1::bigint[]) x", 1, 0, 0
+};
+
 /* One more attempt at an order that keeps its status. */
 static struct db_stmt count_attempt = {
 	"w_count_attempt",
@@ -378,6 +395,60 @@ enum order_move_result fulfil_complete(struct fulfil *f, long long id, const cha
 	for (int i = 0; i < n; i++)
 		PQclear(res[i]);
 	return r;
+}
+
+/* done[i] = 1 for each id of ids[0..n) in the rows of res. */
+static void mark_done(const PGresult *res, const long long *ids, int n, int *done)
+{
+	for (int r = 0; r < PQntuples(res); r++) {
+		long long id = db_ll(res, r, 0);
+
+		for (int i = 0; i < n; i++)
+			if (ids[i] == id)
+				done[i] = 1;
+	}
+}
+
+/* The ids of ids[0..n) whose claim this connection holds, into mine
+ * (sessions[] zeroed for them once released): how many. */
+static int held_here(struct fulfil *f, const long long *ids, const unsigned *sessions, int n,
+		     long long *mine)
+{
+	unsigned here = db_session(f->db);
+	int k = 0;
+
+	for (int i = 0; i < n; i++)
+		if (sessions[i] && sessions[i] == here)
+			mine[k++] = ids[i];
+	return k;
+}
+
+int fulfil_complete_many(struct fulfil *f, const long long *ids, unsigned *sessions, int n,
+			 const char *reason, int *done)
+{
+	long long *mine = malloc(sizeof(*mine) * (size_t)n);
+	int k = mine ? held_here(f, ids, sessions, n, mine) : 0;
+	char *all = db_array_literal(ids, n), *held = db_array_literal(mine, k);
+	const char *params[] = { all, reason }, *held_params[] = { held };
+	const struct db_step steps[] = { { &complete_orders, params }, { &unclaim_orders, held_params } };
+	PGresult *res[2] = { NULL, NULL };
+	int rc = -1;
+
+	memset(done, 0, sizeof(*done) * (size_t)n);
+	if (mine && all && held)
+		rc = db_exec_steps(f->db, steps, k ? 2 : 1, 0, res, f->sqlstate);
+	if (rc == 0) {
+		mark_done(res[0], ids, n, done);
+		for (int i = 0; k && i < n; i++)
+			if (sessions[i] == db_session(f->db))
+				sessions[i] = 0;
+	}
+	PQclear(res[0]);
+	PQclear(res[1]);
+	free(all);
+	free(held);
+	free(mine);
+	return rc;
 }
 
 int fulfil_count_attempt(struct fulfil *f, long long id)

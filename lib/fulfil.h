@@ -105,6 +105,14 @@ int fulfil_move(struct fulfil *f, long long id, enum order_status from, enum ord
 enum order_move_result fulfil_complete(struct fulfil *f, long long id, const char *reason,
 				      unsigned *session);
 
+/* fulfil_complete() for paid orders ids[0..n) at once, in one statement
+ * and one round trip: done[i] = 1 for those that moved (0: settled or
+ * deleted meanwhile); the claims this connection holds (sessions[i]) are
+ * dropped with them and sessions[i] zeroed. 0, or -1 with nothing changed
+ * and the claims kept. */
+int fulfil_complete_many(struct fulfil *f, const long long *ids, unsigned *sessions, int n,
+			 const char *reason, int *done);
+
 /* In a transaction: one more attempt at an order that stays in its status
  * (a resumed processing order). */
 int fulfil_count_attempt(struct fulfil *f, long long id);

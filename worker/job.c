@@ -312,6 +312,36 @@ enum job_result job_settle(struct job *j, int paid)
 	return r;
 }
 
+int job_settle_paid(struct job *const *js, int n)
+{
+	static const char reason[] = "payment accepted";
+	long long ids[JOB_SETTLE_MAX];
+	unsigned sessions[JOB_SETTLE_MAX];
+	int done[JOB_SETTLE_MAX];
+
+	if (n < 1 || n > JOB_SETTLE_MAX)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		ids[i] = js[i]->id;
+		sessions[i] = js[i]->claim;
+	}
+	if (fulfil_complete_many(js[0]->f, ids, sessions, n, reason, done) < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		struct job *j = js[i];
+
+		j->claim = sessions[i];
+		if (done[i]) {
+			job_moved(j, ORDER_PROCESSING, ORDER_COMPLETED, reason);
+			job_committed(j);
+		} else {
+			log_msg(LL_INFO, j->id, "settled meanwhile");
+		}
+		job_unclaim(j);
+	}
+	return 0;
+}
+
 /* Runs fn with the order claimed. */
 static enum job_result job_claimed(struct job *j, enum job_result (*fn)(struct job *))
 {
