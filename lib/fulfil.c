@@ -62,13 +62,13 @@ static struct db_stmt take_stock = {
 };
 
 /* Paid orders processing -> completed with their history events (reason
- * $2): order.c's move for a batch, the ones that moved returned. */
+ * $2): order.c's move statement for a list of orders, the ones that moved
+ * returned. */
 static struct db_stmt complete_orders = {
 	"w_complete_orders",
 	"WITH o AS (UPDATE orders SET status = 'completed', updated_at = now()"
 	"  WHERE id = ANY($1::bigint[]) AND status = 'processing' RETURNING id),"
-	" h AS (INSERT INTO order_history (order_id, from_status, to_status, reason)"
-	"  SELECT id, 'processing', 'completed', $2 FROM o)"
+	HISTORY_CTE("id, 'processing', 'completed', $2", "o")
 	" SELECT id FROM o",
 	2, 0, 0
 };

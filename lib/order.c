@@ -22,11 +22,7 @@
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
-/* The one INSERT INTO order_history: a CTE writing the event (order id,
- * from, to, reason) given by cols for each row of the CTE src. */
-#define HISTORY_CTE(cols, src)                                                  \
-	" h AS (INSERT INTO order_history (order_id, from_status, to_status, reason)" \
-	"  SELECT " cols " FROM " src ")"
+/* HISTORY_CTE, the one INSERT INTO order_history: order_move.h. */
 
 static const char *const status_names[ORDER_STATUS_COUNT] = {
 	[ORDER_PENDING] = "pending",     [ORDER_PROCESSING] = "processing",

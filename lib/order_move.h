@@ -7,6 +7,13 @@
 #include "db.h"
 #include "order.h"
 
+/* The one INSERT INTO order_history: a CTE writing the event (order id,
+ * from, to, reason) given by cols for each row of the CTE src. Every
+ * statement that changes a status writes its event with it. */
+#define HISTORY_CTE(cols, src)                                                  \
+	" h AS (INSERT INTO order_history (order_id, from_status, to_status, reason)" \
+	"  SELECT " cols " FROM " src ")"
+
 /* The text parameters of one move; filled by order_move_step(). */
 struct order_move_args {
 	char id[24], add[12];
