@@ -329,7 +329,8 @@ static void worker_settle_batch(struct worker *w, struct flight *const *batch, i
 	for (int i = 0; i < n; i++)
 		jobs[i] = &batch[i]->job;
 	if (n < 2 || job_settle_paid(jobs, n) < 0) {
-		for (int i = 0; i < n; i++)
+		/* Stopping and out of time: the rest stay unacked, redelivered. */
+		for (int i = 0; i < n && !w->abandon; i++)
 			worker_settle(w, batch[i]);
 		return;
 	}
@@ -347,7 +348,7 @@ static void worker_settle_due(struct worker *w, long long now)
 	struct flight *batch[JOB_SETTLE_MAX];
 	int n = 0;
 
-	for (int i = 0; i < w->cfg->worker_inflight && n < JOB_SETTLE_MAX; i++) {
+	for (int i = 0; i < w->cfg->worker_inflight && n < JOB_SETTLE_MAX && !w->abandon; i++) {
 		struct flight *f = &w->flights[i];
 
 		if (!f->used || f->due_ms > now)
@@ -357,7 +358,8 @@ static void worker_settle_due(struct worker *w, long long now)
 		else
 			worker_settle(w, f);
 	}
-	worker_settle_batch(w, batch, n);
+	if (!w->abandon)
+		worker_settle_batch(w, batch, n);
 }
 
 /* A dead letter is always acked once handled: it has nowhere else to go. */
