@@ -57,6 +57,7 @@ END {
 
 my ($pmin, $pmax, $pcount) = @{ (sql(q{SELECT min(id), max(id), count(*) FROM products WHERE active}))[0] };
 $pcount == $pmax - $pmin + 1 or die "bench: the active products' ids are not contiguous\n";
+my %slot_rules = slot_rules();
 sql(q{SET client_min_messages = warning});
 sql(q{UPDATE products SET stock = 1000000000});
 stack_service(stop => 'worker') or die "bench: cannot stop the stack's worker\n";
@@ -73,8 +74,10 @@ my $order = http(POST => '/api/orders', body => { customer_name => 'Bench Reader
 $order->{status} == 201 or die "bench: could not place the order to read\n";
 row('GET /api/orders/{id} (with its token)', wrk(url => "$base/api/orders/$order->{json}{order_id}",
 	env => { BENCH_TOKEN => $order->{json}{token} }), 'B', 0.6);
+free_slots();
 row('POST /api/orders (2 items)', wrk(url => $base, script => 'wrk-orders.lua',
 	env => { BENCH_SHAPE => 'full' }), 'C', 0.6, 25);
+free_slots();
 row('POST /order (seed shape)', wrk(url => $base, script => 'wrk-orders.lua',
 	env => { BENCH_SHAPE => 'seed' }));
 note_peak('responder', stack_pids(qr{/bakery-api$}));
@@ -154,10 +157,12 @@ sub wrk {
 # pgbench -M prepared, one placement per transaction script; the latency
 # percentiles from its per-transaction log.
 sub pgbench {
+	free_slots();
 	my $prefix = "$V/bench/pgbench";
 	unlink glob "$prefix.*";
 	my @cmd = ('pgbench', '-n', '-M', 'prepared', '-c', $pg_clients, '-j', $threads, '-T', $secs,
 		'-f', "$repo/bench/placement.sql", '-D', "pmin=$pmin", '-D', "pmax=$pmax",
+		map({ ('-D', "$_=$slot_rules{$_}") } sort keys %slot_rules),
 		'-l', "--log-prefix=$prefix", $ENV{DATABASE_URL});
 	my $before = cpu_snapshot(snap());
 	open(my $fh, '-|', @cmd) or die "pgbench: $!";
@@ -176,6 +181,26 @@ sub pgbench {
 		p50_ms => pct(\@lat, 50) / 1000, p99_ms => pct(\@lat, 99) / 1000 };
 }
 
+# The rules the responders book slots by (placement.sql's variables): the
+# configuration bakery-api reports, and the default branch's id.
+sub slot_rules {
+	my %name = (BAKERY_TZ => 'tz', BAKERY_SLOT_MINUTES => 'mins', BAKERY_SLOT_CAPACITY => 'cap',
+		BAKERY_LEAD_MINUTES => 'lead', BAKERY_BOOK_DAYS => 'days');
+	my %r = (branch => (sql(q{SELECT bakery_default_branch()}))[0][0]);
+	open(my $fh, '-|', "$repo/build/bakery-api", '--config') or die "bench: bakery-api --config: $!\n";
+	while (<$fh>) {
+		$r{ $name{$1} } = $2 if /^(\w+)\s+(\S+)/ && $name{$1};
+	}
+	close $fh;
+	keys %r == 6 or die "bench: bakery-api --config did not give the slot rules\n";
+	return %r;
+}
+
+# Every placement run starts with the fortnight's pickup slots free, so
+# that each books the same slots (capacity 10 each: a run fills them, and
+# the rest of its orders are placed without one, as placement does).
+sub free_slots { sql(q{TRUNCATE slot_bookings}) }
+
 sub pct {
 	my ($sorted, $p) = @_;
 	return 0 unless @$sorted;
@@ -189,6 +214,7 @@ sub completion {
 	my ($n) = @_;
 	rabbitmqctl('purge_queue', '-p', 'bakery', 'bakery.orders');
 	sql(q{TRUNCATE orders CASCADE});
+	free_slots();
 	stack_service(start => 'worker') or die "bench: cannot start the stack's worker\n";
 	my @extra = map { start_worker(name => "worker-bench$_") } 2 .. $n;
 	my $before = cpu_snapshot(snap());

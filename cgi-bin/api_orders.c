@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "api.h"
-#include "branch.h"
 #include "clock.h"
 #include "json.h"
 #include "log.h"
@@ -68,9 +67,10 @@ static int idempotency_key(const struct request *req, struct response *res, cons
 	return 0;
 }
 
-/* Every product exists, is on sale and has the stock asked for. 0, or -1
- * with res filled (422, or 503 when the database is down). */
-static int check_products(struct app *app, const struct order_input *in, long long branch,
+/* The branch exists (its id into *branch: 0 asks for the default one),
+ * and every product exists, is on sale and has the stock asked for there.
+ * 0, or -1 with res filled (422, or 503 when the database is down). */
+static int check_products(struct app *app, const struct order_input *in, long long *branch,
 			  struct order_line *lines, struct response *res)
 {
 	struct order_product found[ORDER_MAX_ITEMS];
@@ -81,7 +81,13 @@ static int check_products(struct app *app, const struct order_input *in, long lo
 		lines[i].quantity = in->items[i].quantity;
 		lines[i].index = in->items[i].index;
 	}
-	if (order_products(app->db, branch, lines, in->nitems, found) < 0) {
+	switch (order_products(app->db, in->branch_id, lines, in->nitems, found, branch)) {
+	case LOOKUP_FOUND:
+		break;
+	case LOOKUP_NONE:
+		response_error(res, 422, "unknown_branch", "branch_id", "There is no such branch.");
+		return -1;
+	case LOOKUP_ERROR:
 		api_unavailable(res, "postgres");
 		return -1;
 	}
@@ -138,26 +144,6 @@ static int place_new(struct app *app, const struct order_new *nw, struct order_p
 	return -1;
 }
 
-/* The branch the order asks for (0: the default) into *id. 0, or -1 with
- * res filled (422 unknown_branch, 503). */
-static int order_branch(struct app *app, long long asked, long long *id, struct response *res)
-{
-	struct branch b;
-
-	switch (branch_get(app->db, asked, &b)) {
-	case LOOKUP_FOUND:
-		*id = b.id;
-		return 0;
-	case LOOKUP_NONE:
-		response_error(res, 422, "unknown_branch", "branch_id", "There is no such branch.");
-		break;
-	case LOOKUP_ERROR:
-		api_unavailable(res, "postgres");
-		break;
-	}
-	return -1;
-}
-
 /* A new order of in: branch, products and stock checked, slot booked, in
  * placed. 0, or -1 with res filled. */
 static int place_checked(struct app *app, const struct order_input *in, const char *key,
@@ -169,8 +155,7 @@ static int place_checked(struct app *app, const struct order_input *in, const ch
 	struct order_new nw;
 	long long branch;
 
-	if (order_branch(app, in->branch_id, &branch, res) < 0 ||
-	    check_products(app, in, branch, lines, res) < 0)
+	if (check_products(app, in, &branch, lines, res) < 0)
 		return -1;
 	if (order_token_new(key, hash, token) < 0) {
 		response_error(res, 500, "internal", NULL, "No order token could be made.");

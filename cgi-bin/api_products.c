@@ -13,6 +13,7 @@
 #include "api.h"
 #include "branch.h"
 #include "cache.h"
+#include "clock.h"
 #include "hash.h"
 #include "json.h"
 #include "log.h"
@@ -56,27 +57,49 @@ struct listing_query {
 	char variant[VARIANT_MAX];
 };
 
-enum listing_outcome { LISTING_OK, LISTING_NO_BRANCH, LISTING_DB_DOWN, LISTING_NO_MEMORY };
+/* How an answer kept in Redis came out when it was made from PostgreSQL. */
+enum fill_outcome {
+	FILL_OK,
+	FILL_UNSTORED, /* an answer, but not one to keep */
+	FILL_NO_BRANCH,
+	FILL_NO_PRODUCT,
+	FILL_DB_DOWN,
+	FILL_NO_MEMORY
+};
 
-/* Renders the listing from PostgreSQL: malloc'd JSON in *text. */
-static enum listing_outcome listing_from_db(struct app *app, const struct listing_query *q,
-					    char **text, size_t *len)
+/* Makes an answer from PostgreSQL: malloc'd JSON in *text. */
+typedef enum fill_outcome (*fill_fn)(struct app *app, const void *what, char **text, size_t *len);
+
+static enum fill_outcome print_json(cJSON *root, char **text, size_t *len)
 {
+	*text = root ? json_print(root, len) : NULL;
+	cJSON_Delete(root);
+	return *text ? FILL_OK : FILL_NO_MEMORY;
+}
+
+/* The listing of a struct listing_query. No entry for a listing no product
+ * is in (any string could be a category). */
+static enum fill_outcome listing_from_db(struct app *app, const void *what, char **text,
+					 size_t *len)
+{
+	const struct listing_query *q = what;
 	struct product_list list;
+	enum fill_outcome rc;
 	struct branch b;
 	cJSON *arr;
+	int none;
 
 	*text = NULL;
 	switch (q->filter.branch ? branch_get(app->db, q->filter.branch, &b) : LOOKUP_FOUND) {
 	case LOOKUP_FOUND:
 		break;
 	case LOOKUP_NONE:
-		return LISTING_NO_BRANCH;
+		return FILL_NO_BRANCH;
 	case LOOKUP_ERROR:
-		return LISTING_DB_DOWN;
+		return FILL_DB_DOWN;
 	}
 	if (product_list(app->db, &q->filter, &list) < 0)
-		return LISTING_DB_DOWN;
+		return FILL_DB_DOWN;
 	arr = cJSON_CreateArray();
 	for (size_t i = 0; arr && i < list.n; i++) {
 		cJSON *o = api_product_json(&list.items[i], 0);
@@ -88,11 +111,10 @@ static enum listing_outcome listing_from_db(struct app *app, const struct listin
 		}
 		cJSON_AddItemToArray(arr, o);
 	}
-	if (arr)
-		*text = json_print(arr, len);
-	cJSON_Delete(arr);
+	none = list.n == 0;
 	product_list_release(&list);
-	return *text ? LISTING_OK : LISTING_NO_MEMORY;
+	rc = print_json(arr, text, len);
+	return rc == FILL_OK && q->variant[0] && none ? FILL_UNSTORED : rc;
 }
 
 /* The last listing this process hashed and its ETag: the listing changes
@@ -147,50 +169,121 @@ static int wait_for_refill(struct app *app, const char *variant, char **body, si
 	return 0;
 }
 
-/* The listing body for q: from Redis, else from PostgreSQL (and then
- * cached by the one process holding the refill lock). NULL with res
- * filled on failure. */
-static char *listing(struct app *app, const struct listing_query *q, size_t *len, int *hit,
-		     struct response *res)
+/* Copies of answers read from Redis, kept while cache_epoch() says they
+ * are still what Redis holds, so that a hit needs no round trip to Redis.
+ * Lives as long as the process; replaced in turn. */
+#define MEMO_SLOTS 16
+#define MEMO_FIELD_MAX 64
+#define MEMO_MAX_AGE_MS 1000 /* a bound for a Redis that hangs without closing */
+
+static struct memo {
+	char field[MEMO_FIELD_MAX];
+	char *body;
+	size_t len;
+	unsigned epoch;
+	long long at_ms;
+} memos[MEMO_SLOTS];
+static unsigned memo_next;
+
+/* A malloc'd copy of the answer kept for field in this epoch, or NULL. */
+static char *memo_get(const char *field, unsigned epoch, size_t *len)
+{
+	for (int i = 0; epoch && i < MEMO_SLOTS; i++) {
+		struct memo *m = &memos[i];
+		char *copy;
+
+		if (m->body == NULL || m->epoch != epoch || strcmp(m->field, field) != 0)
+			continue;
+		if (clock_ms() - m->at_ms > MEMO_MAX_AGE_MS || (copy = malloc(m->len + 1)) == NULL)
+			return NULL;
+		memcpy(copy, m->body, m->len + 1);
+		*len = m->len;
+		return copy;
+	}
+	return NULL;
+}
+
+/* Keeps body, read from Redis in epoch, for field. */
+static void memo_put(const char *field, unsigned epoch, const char *body, size_t len)
+{
+	struct memo *m = NULL;
+	char *copy;
+
+	if (epoch == 0 || strlen(field) >= MEMO_FIELD_MAX || (copy = malloc(len + 1)) == NULL)
+		return;
+	for (int i = 0; m == NULL && i < MEMO_SLOTS; i++)
+		if (memos[i].body && strcmp(memos[i].field, field) == 0)
+			m = &memos[i];
+	if (m == NULL)
+		m = &memos[memo_next++ % MEMO_SLOTS];
+	memcpy(copy, body, len + 1);
+	free(m->body);
+	*m = (struct memo){ .body = copy, .len = len, .epoch = epoch, .at_ms = clock_ms() };
+	snprintf(m->field, sizeof(m->field), "%s", field);
+}
+
+/* The answer kept in Redis under field: from Redis, else made by fill
+ * (and then stored by the one process holding the refill lock, unless an
+ * invalidation came meanwhile). NULL with *rc saying why on failure. */
+static char *cached(struct app *app, const char *field, fill_fn fill, const void *what,
+		    size_t *len, int *hit, enum fill_outcome *rc)
 {
 	int ttl = app->cfg->cache_ttl, lock = -1;
-	enum listing_outcome rc;
 	long long gen = 0;
 	char *body = NULL;
 
 	*hit = 0;
-	if (ttl > 0 && cache_listing_get(app->cache, q->variant, &body, len) == 0) {
-		lock = cache_listing_lock(app->cache, q->variant, REFILL_LOCK_MS, &gen);
-		if (lock == 0 && wait_for_refill(app, q->variant, &body, len))
+	*rc = FILL_OK;
+	if (ttl > 0) {
+		/* Taken before the read: a change after it bumps the epoch. */
+		unsigned epoch = cache_epoch(app->cache);
+
+		body = memo_get(field, epoch, len);
+		if (body == NULL) {
+			int got = cache_listing_get(app->cache, field, &body, len);
+
+			if (got == 1)
+				memo_put(field, epoch, body, *len);
+			if (got == 0)
+				lock = cache_listing_lock(app->cache, field, REFILL_LOCK_MS, &gen);
+		}
+		if (lock == 0 && wait_for_refill(app, field, &body, len))
 			lock = -1;
 	}
 	if (body) {
 		*hit = 1;
 		return body;
 	}
-	rc = listing_from_db(app, q, &body, len);
-	if (rc != LISTING_OK && lock == 1)
-		cache_listing_unlock(app->cache, q->variant);
-	switch (rc) {
-	case LISTING_OK:
-		break;
-	case LISTING_NO_BRANCH:
-		response_error(res, 404, "not_found", "branch", "There is no such branch.");
-		return NULL;
-	case LISTING_DB_DOWN:
-		api_unavailable(res, "postgres");
-		return NULL;
-	case LISTING_NO_MEMORY:
-		api_out_of_memory(res);
-		return NULL;
-	}
-	/* No entry for a listing no product is in (any string could be a
-	 * category): the lock goes, nothing is stored. */
-	if (lock == 1 && q->variant[0] && strcmp(body, "[]") == 0)
-		cache_listing_unlock(app->cache, q->variant);
+	*rc = fill(app, what, &body, len);
+	if (lock == 1 && *rc == FILL_OK)
+		cache_listing_put(app->cache, field, body, *len, ttl, gen);
 	else if (lock == 1)
-		cache_listing_put(app->cache, q->variant, body, *len, ttl, gen);
-	return body;
+		cache_listing_unlock(app->cache, field);
+	if (*rc == FILL_UNSTORED)
+		*rc = FILL_OK;
+	return *rc == FILL_OK ? body : NULL;
+}
+
+/* Answers a failed fill. */
+static void fill_failed(struct response *res, enum fill_outcome rc)
+{
+	switch (rc) {
+	case FILL_OK:
+	case FILL_UNSTORED:
+		break;
+	case FILL_NO_BRANCH:
+		response_error(res, 404, "not_found", "branch", "There is no such branch.");
+		break;
+	case FILL_NO_PRODUCT:
+		response_error(res, 404, "not_found", NULL, "There is no such product.");
+		break;
+	case FILL_DB_DOWN:
+		api_unavailable(res, "postgres");
+		break;
+	case FILL_NO_MEMORY:
+		api_out_of_memory(res);
+		break;
+	}
 }
 
 /* ?allergen_free= or ?dietary= into an array literal (NULL filter when
@@ -251,6 +344,7 @@ void api_products_list(struct app *app, const struct request *req, struct respon
 		       const struct route_args *args)
 {
 	struct listing_query q;
+	enum fill_outcome rc;
 	char etag[24];
 	char *body;
 	size_t len = 0;
@@ -259,9 +353,11 @@ void api_products_list(struct app *app, const struct request *req, struct respon
 	(void)args;
 	if (listing_query(req, res, &q) < 0)
 		return;
-	body = listing(app, &q, &len, &hit, res);
-	if (body == NULL)
+	body = cached(app, q.variant, listing_from_db, &q, &len, &hit, &rc);
+	if (body == NULL) {
+		fill_failed(res, rc);
 		return;
+	}
 	etag_of(body, len, etag);
 	metrics_cache(hit);
 	response_header(res, "X-Cache", hit ? "HIT" : "MISS");
@@ -275,37 +371,66 @@ void api_products_list(struct app *app, const struct request *req, struct respon
 	response_json(res, 200, body, len);
 }
 
+/* One product as a customer sees it. */
+struct product_query {
+	long long id;
+	long long branch; /* as asked; 0 = the default branch */
+	char field[64];
+};
+
+/* The product of a struct product_query, if on sale, with that branch's
+ * stock. */
+static enum fill_outcome product_from_db(struct app *app, const void *what, char **text,
+					 size_t *len)
+{
+	const struct product_query *q = what;
+	struct product_list list;
+	struct branch b;
+	enum lookup found = LOOKUP_FOUND;
+	cJSON *o;
+
+	*text = NULL;
+	if (q->branch)
+		found = branch_get(app->db, q->branch, &b);
+	if (found == LOOKUP_NONE)
+		return FILL_NO_BRANCH;
+	if (found == LOOKUP_FOUND)
+		found = product_get(app->db, q->id, q->branch, &list);
+	if (found == LOOKUP_ERROR)
+		return FILL_DB_DOWN;
+	if (found == LOOKUP_NONE)
+		return FILL_NO_PRODUCT;
+	/* Withdrawn from sale: not there for customers. */
+	o = list.items[0].active ? api_product_json(&list.items[0], 0) : NULL;
+	found = list.items[0].active ? LOOKUP_FOUND : LOOKUP_NONE;
+	product_list_release(&list);
+	if (found == LOOKUP_NONE)
+		return FILL_NO_PRODUCT;
+	return print_json(o, text, len);
+}
+
 /* GET /api/products/{id}[?branch=]: 200 the product with that branch's
- * stock (else the default branch's); 400 malformed branch; 404 unknown or
- * not on sale, or unknown branch; 503 PostgreSQL down; 500 out of memory. */
+ * stock (else the default branch's), kept in Redis beside the listings and
+ * dropped with them on every change of stock or product; 400 malformed
+ * branch; 404 unknown or not on sale, or unknown branch; 503 PostgreSQL
+ * down and nothing cached; 500 out of memory. */
 void api_products_get(struct app *app, const struct request *req, struct response *res,
 		      const struct route_args *args)
 {
-	struct product_list list;
-	long long branch;
-	cJSON *o;
-	enum lookup found;
+	struct product_query q = { .id = args->id[0] };
+	enum fill_outcome rc;
+	size_t len = 0;
+	char *body;
+	int hit;
 
-	if (api_branch_query(req, res, "invalid_query", &branch) < 0 ||
-	    (branch && api_branch_exists(app, branch, &branch, res) < 0))
+	if (api_branch_query(req, res, "invalid_query", &q.branch) < 0)
 		return;
-	found = product_get(app->db, args->id[0], branch, &list);
-	if (found == LOOKUP_FOUND && !list.items[0].active) {
-		/* Withdrawn from sale: not there for customers. */
-		product_list_release(&list);
-		found = LOOKUP_NONE;
+	/* 0xff is no UTF-8 byte: no listing's field (a category) is like it. */
+	snprintf(q.field, sizeof(q.field), "\xff" "product:%lld:%lld", q.id, q.branch);
+	body = cached(app, q.field, product_from_db, &q, &len, &hit, &rc);
+	if (body == NULL) {
+		fill_failed(res, rc);
+		return;
 	}
-	switch (found) {
-	case LOOKUP_ERROR:
-		api_unavailable(res, "postgres");
-		return;
-	case LOOKUP_NONE:
-		response_error(res, 404, "not_found", NULL, "There is no such product.");
-		return;
-	case LOOKUP_FOUND:
-		break;
-	}
-	o = api_product_json(&list.items[0], 0);
-	product_list_release(&list);
-	api_send_json(res, 200, o);
+	response_json(res, 200, body, len);
 }

@@ -1,13 +1,23 @@
 /* cache.c - Redis connection and the product listing keys.
  *
- * All listings live in one hash (field = category, "*" for all), so one DEL
- * invalidates every variant. A dead Redis is retried at most once per
- * second: between attempts callers get "down" at no cost. */
+ * All listings live in one hash (field = category, "*" for all, or a
+ * field naming a query or a product), so one DEL invalidates every
+ * variant. A dead Redis is retried at most once per second: between
+ * attempts callers get "down" at no cost.
+ *
+ * The connection reads with server-assisted client-side caching (CLIENT
+ * TRACKING, RESP2 redirect mode): Redis sends a message on a second
+ * connection, subscribed to __redis__:invalidate, when a key this one read
+ * changes. cache_epoch() tells the caller whether anything it read since
+ * may have changed, at the cost of one non-blocking recv. */
 #include "cache.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <hiredis/hiredis.h>
 
@@ -33,6 +43,8 @@ static const char put_script[] =
 
 struct cache {
 	redisContext *ctx;
+	redisContext *sub;  /* the invalidation messages of what ctx read; NULL: not tracking */
+	unsigned epoch;     /* bumped whenever what ctx read may have changed */
 	struct redis_url url;
 	int timeout_ms;
 	struct clock_gate reconnect;
@@ -54,13 +66,23 @@ struct cache *cache_new(const char *url, int timeout_ms, char *err, size_t errle
 	}
 	c->timeout_ms = timeout_ms;
 	c->reconnect = CLOCK_GATE(CACHE_RETRY_INTERVAL_MS);
+	c->epoch = 1;
 	return c;
+}
+
+static void untrack(struct cache *c)
+{
+	if (c->sub)
+		redisFree(c->sub);
+	c->sub = NULL;
+	c->epoch++;
 }
 
 void cache_free(struct cache *c)
 {
 	if (c == NULL)
 		return;
+	untrack(c);
 	if (c->ctx)
 		redisFree(c->ctx);
 	free(c);
@@ -69,6 +91,7 @@ void cache_free(struct cache *c)
 static void cache_drop(struct cache *c, const char *why)
 {
 	log_warn("redis unavailable: %s", why);
+	untrack(c);
 	redisFree(c->ctx);
 	c->ctx = NULL;
 }
@@ -90,44 +113,106 @@ static redisReply *cache_command(struct cache *c, int argc, const char **argv, c
 	return r;
 }
 
-static int cache_connect(struct cache *c)
+/* One command of the connection's set-up: 0 when the reply is of type
+ * want (0: any but an error). */
+static int setup_command(redisContext *ctx, int want, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int setup_command(redisContext *ctx, int want, const char *fmt, ...)
+{
+	redisReply *r;
+	va_list ap;
+	int ok;
+
+	va_start(ap, fmt);
+	r = redisvCommand(ctx, fmt, ap);
+	va_end(ap);
+	ok = r && r->type != REDIS_REPLY_ERROR && (want == 0 || r->type == want);
+	if (!ok)
+		log_warn("redis set-up: %s", r == NULL ? ctx->errstr
+				    : r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+	freeReplyObject(r);
+	return ok ? 0 : -1;
+}
+
+/* A new connection, authenticated and on the url's database; NULL when
+ * Redis does not answer. */
+static redisContext *cache_open(struct cache *c)
 {
 	struct timeval tv = clock_timeval(c->timeout_ms);
+	redisContext *ctx = c->url.path[0] ? redisConnectUnixWithTimeout(c->url.path, tv)
+					   : redisConnectWithTimeout(c->url.host, c->url.port, tv);
 
+	if (ctx == NULL || ctx->err) {
+		log_warn("redis unavailable: %s", ctx ? ctx->errstr : "out of memory");
+		if (ctx)
+			redisFree(ctx);
+		return NULL;
+	}
+	if (redisSetTimeout(ctx, tv) != REDIS_OK) {
+		log_warn("redis unavailable: cannot set timeout");
+		redisFree(ctx);
+		return NULL;
+	}
+	if ((c->url.password[0] && setup_command(ctx, 0, "AUTH %s", c->url.password) < 0) ||
+	    (c->url.db && setup_command(ctx, 0, "SELECT %d", c->url.db) < 0)) {
+		redisFree(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* Subscribes a second connection to the invalidation messages and turns
+ * tracking on for ctx. Without it (an older Redis) ctx works untracked. */
+static void track(struct cache *c)
+{
+	redisReply *id;
+
+	c->sub = cache_open(c);
+	if (c->sub == NULL)
+		return;
+	id = redisCommand(c->sub, "CLIENT ID");
+	if (id == NULL || id->type != REDIS_REPLY_INTEGER ||
+	    setup_command(c->sub, REDIS_REPLY_ARRAY, "SUBSCRIBE __redis__:invalidate") < 0 ||
+	    setup_command(c->ctx, REDIS_REPLY_STATUS, "CLIENT TRACKING on REDIRECT %lld",
+			  id->integer) < 0) {
+		freeReplyObject(id);
+		untrack(c);
+		return;
+	}
+	freeReplyObject(id);
+}
+
+static int cache_connect(struct cache *c)
+{
 	if (c->ctx)
 		return 0;
 	if (!clock_gate_pass(&c->reconnect))
 		return -1;
-	c->ctx = c->url.path[0] ? redisConnectUnixWithTimeout(c->url.path, tv)
-				 : redisConnectWithTimeout(c->url.host, c->url.port, tv);
-	if (c->ctx == NULL || c->ctx->err) {
-		if (c->ctx)
-			cache_drop(c, c->ctx->errstr);
+	c->ctx = cache_open(c);
+	if (c->ctx == NULL)
 		return -1;
-	}
-	if (redisSetTimeout(c->ctx, tv) != REDIS_OK) {
-		cache_drop(c, "cannot set timeout");
-		return -1;
-	}
-	if (c->url.password[0]) {
-		const char *argv[] = { "AUTH", c->url.password };
-		redisReply *r = cache_command(c, 2, argv, NULL);
+	untrack(c);
+	track(c);
+	return 0;
+}
 
-		if (r == NULL)
-			return -1;
-		freeReplyObject(r);
-	}
-	if (c->url.db) {
-		char db[8];
-		const char *argv[] = { "SELECT", db };
-		redisReply *r;
+unsigned cache_epoch(struct cache *c)
+{
+	char buf[512];
+	ssize_t n;
 
-		snprintf(db, sizeof(db), "%d", c->url.db);
-		r = cache_command(c, 2, argv, NULL);
-		if (r == NULL)
-			return -1;
-		freeReplyObject(r);
-	}
+	if (c->sub == NULL)
+		return 0;
+	/* Any message is an invalidation: the only subscription. */
+	while ((n = recv(c->sub->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		c->epoch++;
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return c->epoch;
+	if (n < 0 && errno == EINTR)
+		return 0;
+	/* The messages can no longer come: nothing read can be trusted. */
+	cache_drop(c, n == 0 ? "invalidation connection closed" : strerror(errno));
 	return 0;
 }
 
@@ -246,14 +331,21 @@ int cache_listing_invalidate(struct cache *c)
 {
 	const char *incr[] = { "INCR", GEN_KEY };
 	const char *del[] = { "DEL", LISTING_KEY };
+	const char *ping[] = { "PING" };
 	redisReply *r = cache_run(c, 2, incr, NULL);
 
+	c->epoch++;
 	if (r == NULL)
 		return -1;
 	freeReplyObject(r);
 	r = cache_run(c, 2, del, NULL);
 	if (r == NULL)
 		return -1;
+	freeReplyObject(r);
+	/* Redis sends the invalidation messages of the DEL at the latest when
+	 * its event loop turns, before it reads this: once answered, they are
+	 * with every process that read the listings. */
+	r = cache_run(c, 1, ping, NULL);
 	freeReplyObject(r);
 	return 0;
 }

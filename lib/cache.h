@@ -17,6 +17,13 @@ void cache_free(struct cache *c);
 /* 0 when Redis answers PING. */
 int cache_ping(struct cache *c);
 
+/* An epoch of what this process reads: while it returns the same nonzero
+ * value, every value read from Redis since is still the value in Redis
+ * (Redis tells of each change to a key read; this takes the messages with
+ * one non-blocking recv). 0 when that cannot be told (not connected, or a
+ * Redis without CLIENT TRACKING). */
+unsigned cache_epoch(struct cache *c);
+
 /* The cached listing for variant: a category ("" = all), or a field the
  * listing composes from all its query parameters. Returns 1 and a malloc'd copy
  * in *body (caller frees) on a hit, 0 on a miss, -1 when Redis is down. */

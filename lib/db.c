@@ -184,8 +184,11 @@ static PGresult *db_exec_once(struct db *db, struct db_stmt *stmt,
 		snprintf(sqlstate, 6, "%s", state ? state : "");
 	}
 	*lost = PQstatus(db->conn) != CONNECTION_OK;
-	/* Constraint violations are the caller's business, not an error here. */
-	if (!(sqlstate && sqlstate[0] == '2' && sqlstate[1] == '3'))
+	/* Constraint violations and the application's own conditions (class
+	 * BK, raised by the schema's functions) are the caller's business,
+	 * not an error here. */
+	if (!(sqlstate && ((sqlstate[0] == '2' && sqlstate[1] == '3') ||
+			   (sqlstate[0] == 'B' && sqlstate[1] == 'K'))))
 		log_error("postgres %s failed: %s", stmt->name, PQerrorMessage(db->conn));
 	PQclear(res);
 	return NULL;

@@ -29,7 +29,9 @@ int db_ping(struct db *db);
 /* Executes stmt with text parameters (NULL = SQL NULL). Returns a result
  * with status TUPLES_OK or COMMAND_OK, owned by the caller (PQclear), or
  * NULL after logging the cause. *sqlstate, when non-NULL, receives the
- * 5-character SQLSTATE of a server error ("" otherwise). */
+ * 5-character SQLSTATE of a server error ("" otherwise); then constraint
+ * violations (class 23) and the schema's own conditions (class BK) are
+ * left to the caller, not logged. */
 PGresult *db_exec(struct db *db, struct db_stmt *stmt, const char *const *params,
 		  char sqlstate[6]);
 

@@ -367,52 +367,6 @@ int mq_queues_info(struct mq *mq, struct mq_queue_info *orders, struct mq_queue_
 	return rc;
 }
 
-/* Waits for the broker's ack of delivery tag; -1 on nack, timeout, error. */
-static int mq_wait_confirm(struct mq *mq, uint64_t tag)
-{
-	struct timeval tv = clock_timeval(mq->timeout_ms);
-	int returned = 0;
-
-	for (;;) {
-		amqp_frame_t frame;
-		int status = amqp_simple_wait_frame_noblock(mq->conn, &frame, &tv);
-
-		if (status != AMQP_STATUS_OK) {
-			log_warn("rabbitmq confirm of publish %llu not received: %s",
-				 (unsigned long long)tag, amqp_error_string2(status));
-			mq_drop(mq);
-			return -1;
-		}
-		if (frame.frame_type != AMQP_FRAME_METHOD)
-			continue;
-		switch (frame.payload.method.id) {
-		case AMQP_BASIC_ACK_METHOD: {
-			amqp_basic_ack_t *ack = frame.payload.method.decoded;
-
-			if (ack->delivery_tag == tag || (ack->multiple && ack->delivery_tag >= tag))
-				return returned ? -1 : 0;
-			break;
-		}
-		case AMQP_BASIC_RETURN_METHOD:
-			/* Unroutable: the ack that follows does not mean queued. */
-			log_error("rabbitmq returned publish %llu as unroutable",
-				  (unsigned long long)tag);
-			returned = 1;
-			break;
-		case AMQP_BASIC_NACK_METHOD:
-			log_warn("rabbitmq refused publish %llu", (unsigned long long)tag);
-			return -1;
-		case AMQP_CHANNEL_CLOSE_METHOD:
-		case AMQP_CONNECTION_CLOSE_METHOD:
-			mq_log_close(&frame.payload.method, "publish");
-			mq_drop(mq);
-			return -1;
-		default:
-			break;
-		}
-	}
-}
-
 /* Sends {"order_id": N}, persistent and mandatory; *tag is its delivery
  * tag. 0, or -1 with the connection dropped. */
 static int mq_send_order(struct mq *mq, long long order_id, uint64_t *tag)
@@ -442,21 +396,7 @@ static int mq_send_order(struct mq *mq, long long order_id, uint64_t *tag)
 	return 0;
 }
 
-static int mq_publish_once(struct mq *mq, void *arg)
-{
-	uint64_t tag;
-
-	if (mq_send_order(mq, *(const long long *)arg, &tag) < 0)
-		return -1;
-	return mq_wait_confirm(mq, tag);
-}
-
-int mq_publish_order(struct mq *mq, long long order_id)
-{
-	return mq_retry(mq, mq_publish_once, &order_id);
-}
-
-/* ------------------------------------------------ confirms taken later -- */
+/* ----------------------------------------------------------- confirms -- */
 
 static void confirm_mark(struct mq *mq, uint64_t tag, int multiple, enum confirm_state st)
 {
@@ -535,6 +475,40 @@ static int confirm_read(struct mq *mq, struct timeval *tv)
 		break;
 	}
 	return mq->conn ? 1 : -1;
+}
+
+/* Publishes order_id and waits for its confirm, frame by frame through
+ * confirm_read (so an unroutable return or a refusal counts as it does for
+ * the confirms taken later): 0 when the broker has it queued. For a
+ * connection that publishes this way only (the relay): the confirm is not
+ * handed to mq_take_confirms. */
+static int mq_publish_once(struct mq *mq, void *arg)
+{
+	long long order_id = *(const long long *)arg;
+	struct timeval tv = clock_timeval(mq->timeout_ms);
+	uint64_t tag;
+	int slot, rc = 1;
+
+	if (mq_send_order(mq, order_id, &tag) < 0)
+		return -1;
+	slot = (int)(tag % MQ_INFLIGHT_MAX);
+	mq->inflight_id[slot] = order_id;
+	mq->inflight[slot] = CONFIRM_WAITING;
+	while (mq->conn && mq->inflight[slot] == CONFIRM_WAITING && rc > 0)
+		rc = confirm_read(mq, &tv);
+	if (rc == 0) {
+		log_msg(LL_WARN, order_id, "rabbitmq confirm of the order's publish not received in time");
+		mq_drop(mq);
+	}
+	if (mq->conn == NULL)
+		return -1;
+	mq->oldest_tag = mq->next_tag;
+	return mq->inflight[slot] == CONFIRM_ACKED ? 0 : -1;
+}
+
+int mq_publish_order(struct mq *mq, long long order_id)
+{
+	return mq_retry(mq, mq_publish_once, &order_id);
 }
 
 int mq_take_confirms(struct mq *mq, long long *ids, int max, int wait_ms)

@@ -1,11 +1,12 @@
 /* order.c - order statements and their mapping to structs.
  *
- * Placement runs in one transaction: the pickup slot booked first (slot.c;
- * the next free one when none is asked for), then the order row
- * (idempotency key unique, ON CONFLICT DO NOTHING so concurrent retries
- * wait for the first and then find its order), the items priced from the
- * products table, the total summed from those items, and the first
- * history event. A place in a slot comes back by a trigger (schema 004)
+ * Placement is one statement, so one round trip and one transaction: the
+ * order row (idempotency key unique, ON CONFLICT DO NOTHING so concurrent
+ * retries wait for the first and then find its order) with its pickup
+ * slot booked (slot_for_order(), schema 005: the next free one when none
+ * is asked for), the items priced from the products table, the total
+ * summed from those items, and the first history event; when it cannot
+ * store the order it fails, and nothing of it is kept. A place in a slot comes back by a trigger (schema 004)
  * when the order is cancelled, fails or is refunded. Every later status
  * change, the customer's cancel and the worker's steps alike, is the one
  * move statement: the order row and its history event together. */
@@ -31,21 +32,26 @@ static const char *const status_names[ORDER_STATUS_COUNT] = {
 	[ORDER_COLLECTED] = "collected",
 };
 
-/* Products named by an order with their stock at branch $2 (0 = the
- * default), for validation before placement. */
+/* The branch $2 (0 = the default) and the products named by an order
+ * with their stock there, for validation before placement, in one round
+ * trip: a row per product found (or one with a NULL product when none
+ * is), none when there is no such branch. */
 static struct db_stmt products_for_order = {
 	"order_products",
-	"SELECT p.id, p.price_cents, coalesce(s.stock, 0), p.active, p.name FROM products p"
-	" LEFT JOIN branch_stock s ON s.product_id = p.id"
-	"  AND s.branch_id = coalesce(nullif($2::bigint, 0), bakery_default_branch())"
-	" WHERE p.id = ANY($1::bigint[])",
+	"SELECT b.id, p.id, p.price_cents, coalesce(s.stock, 0), p.active, p.name FROM branches b"
+	" LEFT JOIN products p ON p.id = ANY($1::bigint[])"
+	" LEFT JOIN branch_stock s ON s.product_id = p.id AND s.branch_id = b.id"
+	" WHERE b.id = $2::bigint OR ($2 = 0 AND b.is_default)",
 	2, 1, 0
 };
 
-/* The whole placement in one statement, so one round trip and one snapshot:
- * the order priced from the products it names (all of them active, else no
- * row), its items at those same prices and names, and the first history
- * event. No row back: the idempotency key is taken, or a product is gone. */
+/* The whole placement in one statement, so one round trip, one snapshot
+ * and one transaction: the order priced from the products it names (all of
+ * them active, else no row), its pickup slot ($9, or the next free one),
+ * its items at those same prices and names, and the first history event.
+ * Fails with SQLSTATE BK001 (slot full) or BK002 (not a bookable slot)
+ * from slot_for_order(), BK003 when no order was stored: the idempotency
+ * key is taken, or a product is gone. */
 static struct db_stmt place_order = {
 	"order_place",
 	"WITH q AS (SELECT p.id, p.name, p.price_cents, l.qty"
@@ -53,15 +59,16 @@ static struct db_stmt place_order = {
 	"  JOIN products p ON p.id = l.pid AND p.active),"
 	" o AS (INSERT INTO orders (customer_name, customer_email, total_cents, access_token,"
 	"  idempotency_key, request_hash, branch_id, pickup_at)"
-	"  SELECT $1, $2, sum(q.price_cents::bigint * q.qty), $3, $4, $5,"
-	"  coalesce(nullif($8::bigint, 0), bakery_default_branch()), $9::timestamptz FROM q"
+	"  SELECT $1, $2, sum(q.price_cents::bigint * q.qty), $3, $4, $5, $8::bigint,"
+	"  slot_for_order($8, $9::timestamptz, $10, $11, $12, $13, $14) FROM q"
 	"  HAVING count(*) = cardinality($6::bigint[])"
 	"  ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, total_cents, branch_id, pickup_at),"
 	" i AS (INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents, product_name)"
 	"  SELECT o.id, q.id, q.qty, q.price_cents, q.name FROM o, q),"
 	HISTORY_CTE("o.id, NULL, 'pending', 'order placed'", "o")
-	" SELECT id, total_cents, branch_id, bakery_iso(pickup_at, $10) FROM o",
-	10, 0, 0
+	" SELECT coalesce(o.id, bakery_no_order()), o.total_cents, o.branch_id,"
+	"  bakery_iso(o.pickup_at, $10) FROM (VALUES (1)) AS one (x) LEFT JOIN o ON true",
+	14, 0, 0
 };
 
 /* The order an idempotency key already names. */
@@ -79,27 +86,21 @@ static struct db_stmt mark_queued = {
 	1, 0, 0
 };
 
+/* An order, its items and its history in one statement (one executor run,
+ * one snapshot): rows of kind 0 (the order; n its id), 1 (an item; n its
+ * product id) and 2 (a history event; n its id), in that order. */
 static struct db_stmt select_order = {
 	"order_select",
-	"SELECT o.id, o.status, o.total_cents, o.customer_name, o.customer_email, o.access_token,"
-	" o.failure_reason, " TS("o.created_at") ", " TS("o.updated_at") ","
-	" b.id, b.name, b.address, bakery_iso(o.pickup_at, $2)"
-	" FROM orders o JOIN branches b ON b.id = o.branch_id WHERE o.id = $1",
+	"SELECT 0 AS k, o.id AS n, o.status, o.total_cents::text, o.customer_name, o.customer_email,"
+	" o.access_token, o.failure_reason, " TS("o.created_at") ", " TS("o.updated_at") ","
+	" b.id::text, b.name, b.address, bakery_iso(o.pickup_at, $2)"
+	" FROM orders o JOIN branches b ON b.id = o.branch_id WHERE o.id = $1"
+	" UNION ALL SELECT 1, product_id, product_name, quantity::text, unit_price_cents::text,"
+	"  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM order_items WHERE order_id = $1"
+	" UNION ALL SELECT 2, id, coalesce(from_status, ''), to_status, reason, " TS("created_at") ","
+	"  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM order_history WHERE order_id = $1"
+	" ORDER BY 1, 2",
 	2, 1, 0
-};
-
-static struct db_stmt select_items = {
-	"order_select_items",
-	"SELECT product_id, product_name, quantity, unit_price_cents FROM order_items"
-	" WHERE order_id = $1 ORDER BY product_id",
-	1, 1, 0
-};
-
-static struct db_stmt select_history = {
-	"order_select_history",
-	"SELECT coalesce(from_status, ''), to_status, reason, " TS("created_at")
-	" FROM order_history WHERE order_id = $1 ORDER BY id",
-	1, 1, 0
 };
 
 /* Status $2 -> $3 (only from $2) with its history event (reason $4, also
@@ -197,35 +198,46 @@ static int line_arrays(const struct order_line *lines, int n, char **ids, char *
 	return *ids ? 0 : -1;
 }
 
-int order_products(struct db *db, long long branch, const struct order_line *lines, int n,
-		   struct order_product *out)
+/* Row r of products_for_order into the out[] entries of its product. */
+static void product_row(PGresult *res, int r, const struct order_line *lines, int n,
+			struct order_product *out)
+{
+	long long id = db_ll(res, r, 1);
+
+	for (int i = 0; i < n; i++) {
+		if (PQgetisnull(res, r, 1) || lines[i].product_id != id)
+			continue;
+		out[i].id = id;
+		out[i].price_cents = db_ll(res, r, 2);
+		out[i].stock = db_ll(res, r, 3);
+		out[i].active = PQgetvalue(res, r, 4)[0] == 't';
+		snprintf(out[i].name, sizeof(out[i].name), "%s", PQgetvalue(res, r, 5));
+	}
+}
+
+enum lookup order_products(struct db *db, long long asked, const struct order_line *lines, int n,
+			   struct order_product *out, long long *branch)
 {
 	char *ids, bbuf[24];
 	const char *params[] = { NULL, bbuf };
 	PGresult *res;
 
+	*branch = 0;
+	memset(out, 0, sizeof(*out) * (size_t)n);
 	if (line_arrays(lines, n, &ids, NULL) < 0)
-		return -1;
-	snprintf(bbuf, sizeof(bbuf), "%lld", branch);
+		return LOOKUP_ERROR;
+	snprintf(bbuf, sizeof(bbuf), "%lld", asked);
 	params[0] = ids;
 	res = db_exec(db, &products_for_order, params, NULL);
 	free(ids);
 	if (res == NULL)
-		return -1;
-	for (int i = 0; i < n; i++) {
-		memset(&out[i], 0, sizeof(out[i]));
-		for (int r = 0; r < PQntuples(res); r++) {
-			if (db_ll(res, r, 0) != lines[i].product_id)
-				continue;
-			out[i].id = lines[i].product_id;
-			out[i].price_cents = db_ll(res, r, 1);
-			out[i].stock = db_ll(res, r, 2);
-			out[i].active = PQgetvalue(res, r, 3)[0] == 't';
-			snprintf(out[i].name, sizeof(out[i].name), "%s", PQgetvalue(res, r, 4));
-		}
-	}
+		return LOOKUP_ERROR;
+	if (PQntuples(res) > 0)
+		*branch = db_ll(res, 0, 0);
+	for (int r = 0; r < PQntuples(res); r++)
+		product_row(res, r, lines, n, out);
 	PQclear(res);
-	return 0;
+	return *branch ? LOOKUP_FOUND : LOOKUP_NONE;
 }
 
 enum lookup order_find_by_key(struct db *db, const char *key, const char *request_hash,
@@ -281,47 +293,32 @@ static enum order_place_result place_lost(struct db *db, const struct order_new 
 	return PLACE_ERROR;
 }
 
-/* In the placement transaction: the slot asked for, or the next free
- * one (none when every one is taken), into out->pickup_at. */
-static enum order_place_result book(struct db *db, const struct order_new *req,
-				    struct order_placed *out)
+/* What a failed placement statement's SQLSTATE says (schema 005). */
+static enum order_place_result place_failed(const char *state)
 {
-	enum slot_booking b;
-
-	if (req->pickup_at) {
-		snprintf(out->pickup_at, sizeof(out->pickup_at), "%s", req->pickup_at);
-		b = slot_book(db, req->slots, req->branch_id, req->pickup_at);
-	} else {
-		b = slot_book_next(db, req->slots, req->branch_id, out->pickup_at);
-	}
-	switch (b) {
-	case SLOT_BOOKED:
-		return PLACE_DONE;
-	case SLOT_NONE_FREE:
-		out->pickup_at[0] = '\0'; /* placed without a slot */
-		return PLACE_DONE;
-	case SLOT_FULL:
+	if (strcmp(state, "BK001") == 0)
 		return PLACE_SLOT_FULL;
-	case SLOT_UNAVAILABLE:
+	if (strcmp(state, "BK002") == 0)
 		return PLACE_SLOT_UNAVAILABLE;
-	case SLOT_ERROR:
-		break;
-	}
-	return PLACE_ERROR;
+	if (strcmp(state, "BK003") == 0)
+		return PLACE_WITHDRAWN;
+	return PLACE_ERROR; /* logged by db_exec */
 }
 
-/* In the placement transaction: the order itself. PLACE_DONE with out's
- * id and total, PLACE_WITHDRAWN when no row came back, PLACE_ERROR. */
+/* The order itself, with its slot: PLACE_DONE with out's id, total and
+ * slot, PLACE_WITHDRAWN when nothing was stored, PLACE_SLOT_* or
+ * PLACE_ERROR. */
 static enum order_place_result insert(struct db *db, const struct order_new *req,
 				      struct order_placed *out)
 {
-	char branch[24], token_hash[SHA256_HEX_LEN + 1], key_hash[SHA256_HEX_LEN + 1];
+	char branch[24], token_hash[SHA256_HEX_LEN + 1], key_hash[SHA256_HEX_LEN + 1], state[6];
+	struct slot_rule_texts t;
 	const char *params[] = { req->customer_name, req->customer_email, token_hash,
 				 req->idempotency_key ? key_hash : NULL, req->request_hash, NULL, NULL,
-				 branch, out->pickup_at[0] ? out->pickup_at : NULL, req->slots->tz };
+				 branch, req->pickup_at, req->slots->tz, t.minutes, t.capacity,
+				 t.lead, t.days };
 	char *ids, *qtys;
 	PGresult *res;
-	enum order_place_result r = PLACE_WITHDRAWN;
 
 	/* Neither is stored in clear: a copy of the table gives no access. */
 	sha256_hex(req->token, strlen(req->token), token_hash);
@@ -330,22 +327,20 @@ static enum order_place_result insert(struct db *db, const struct order_new *req
 	if (line_arrays(req->lines, req->nlines, &ids, &qtys) < 0)
 		return PLACE_ERROR;
 	snprintf(branch, sizeof(branch), "%lld", req->branch_id);
+	slot_rule_texts(req->slots, &t);
 	params[5] = ids;
 	params[6] = qtys;
-	res = db_exec(db, &place_order, params, NULL);
+	res = db_exec(db, &place_order, params, state);
 	free(ids);
 	free(qtys);
 	if (res == NULL)
-		return PLACE_ERROR;
-	if (PQntuples(res) == 1) {
-		out->id = db_ll(res, 0, 0);
-		out->total_cents = db_ll(res, 0, 1);
-		out->branch_id = db_ll(res, 0, 2);
-		snprintf(out->pickup_at, sizeof(out->pickup_at), "%s", PQgetvalue(res, 0, 3));
-		r = PLACE_DONE;
-	}
+		return place_failed(state);
+	out->id = db_ll(res, 0, 0);
+	out->total_cents = db_ll(res, 0, 1);
+	out->branch_id = db_ll(res, 0, 2);
+	snprintf(out->pickup_at, sizeof(out->pickup_at), "%s", PQgetvalue(res, 0, 3));
 	PQclear(res);
-	return r;
+	return PLACE_DONE;
 }
 
 enum order_place_result order_place(struct db *db, const struct order_new *req,
@@ -354,17 +349,11 @@ enum order_place_result order_place(struct db *db, const struct order_new *req,
 	enum order_place_result r;
 
 	memset(out, 0, sizeof(*out));
-	if (db_begin(db) < 0)
-		return PLACE_ERROR;
-	r = book(db, req, out);
-	if (r == PLACE_DONE)
-		r = insert(db, req, out);
-	if (r != PLACE_DONE || db_commit(db) < 0) {
-		db_rollback(db);
-		if (r == PLACE_WITHDRAWN) /* no order: the key's, or a product gone */
-			return place_lost(db, req, out);
-		return r == PLACE_DONE ? PLACE_ERROR : r;
-	}
+	r = insert(db, req, out);
+	if (r == PLACE_WITHDRAWN) /* no order: the key's, or a product gone */
+		return place_lost(db, req, out);
+	if (r != PLACE_DONE)
+		return r;
 	out->status = ORDER_PENDING;
 	snprintf(out->token, sizeof(out->token), "%s", req->token);
 	return PLACE_DONE;
@@ -391,62 +380,74 @@ static const char *opt_str(PGresult *res, int row, int col)
 	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
-static int map_order(struct order *o, PGresult *head, PGresult *items, PGresult *hist)
+/* Rows of kind k from *row on: how many. */
+static int rows_of_kind(PGresult *res, int row, char k)
 {
-	o->id = db_ll(head, 0, 0);
-	o->total_cents = db_ll(head, 0, 2);
-	o->customer_name = PQgetvalue(head, 0, 3);
-	o->customer_email = PQgetvalue(head, 0, 4);
-	o->token_hash = PQgetvalue(head, 0, 5);
-	o->failure_reason = opt_str(head, 0, 6);
-	o->created_at = PQgetvalue(head, 0, 7);
-	o->updated_at = PQgetvalue(head, 0, 8);
-	o->branch_id = db_ll(head, 0, 9);
-	o->branch_name = PQgetvalue(head, 0, 10);
-	o->branch_address = PQgetvalue(head, 0, 11);
-	o->pickup_at = opt_str(head, 0, 12);
-	o->nitems = PQntuples(items);
-	o->nhistory = PQntuples(hist);
+	int n = 0;
+
+	while (row + n < PQntuples(res) && PQgetvalue(res, row + n, 0)[0] == k)
+		n++;
+	return n;
+}
+
+/* Row 0 is the order (kind 0), then its items, then its history. */
+static int map_order(struct order *o, PGresult *res)
+{
+	int first_event;
+
+	o->id = db_ll(res, 0, 1);
+	o->total_cents = db_ll(res, 0, 3);
+	o->customer_name = PQgetvalue(res, 0, 4);
+	o->customer_email = PQgetvalue(res, 0, 5);
+	o->token_hash = PQgetvalue(res, 0, 6);
+	o->failure_reason = opt_str(res, 0, 7);
+	o->created_at = PQgetvalue(res, 0, 8);
+	o->updated_at = PQgetvalue(res, 0, 9);
+	o->branch_id = db_ll(res, 0, 10);
+	o->branch_name = PQgetvalue(res, 0, 11);
+	o->branch_address = PQgetvalue(res, 0, 12);
+	o->pickup_at = opt_str(res, 0, 13);
+	o->nitems = rows_of_kind(res, 1, '1');
+	first_event = 1 + o->nitems;
+	o->nhistory = rows_of_kind(res, first_event, '2');
 	o->items = calloc((size_t)o->nitems + 1, sizeof(*o->items));
 	o->history = calloc((size_t)o->nhistory + 1, sizeof(*o->history));
-	if (o->items == NULL || o->history == NULL ||
-	    order_status_parse(PQgetvalue(head, 0, 1), &o->status) < 0)
+	if (o->items == NULL || o->history == NULL || first_event + o->nhistory != PQntuples(res) ||
+	    order_status_parse(PQgetvalue(res, 0, 2), &o->status) < 0)
 		return -1;
 	for (int i = 0; i < o->nitems; i++) {
-		o->items[i].product_id = db_ll(items, i, 0);
-		o->items[i].name = PQgetvalue(items, i, 1);
-		o->items[i].quantity = (int)db_ll(items, i, 2);
-		o->items[i].price_cents = db_ll(items, i, 3);
+		o->items[i].product_id = db_ll(res, 1 + i, 1);
+		o->items[i].name = PQgetvalue(res, 1 + i, 2);
+		o->items[i].quantity = (int)db_ll(res, 1 + i, 3);
+		o->items[i].price_cents = db_ll(res, 1 + i, 4);
 	}
 	for (int i = 0; i < o->nhistory; i++) {
-		o->history[i].from = PQgetvalue(hist, i, 0);
-		o->history[i].to = PQgetvalue(hist, i, 1);
-		o->history[i].reason = PQgetvalue(hist, i, 2);
-		o->history[i].at = PQgetvalue(hist, i, 3);
+		o->history[i].from = PQgetvalue(res, first_event + i, 2);
+		o->history[i].to = PQgetvalue(res, first_event + i, 3);
+		o->history[i].reason = PQgetvalue(res, first_event + i, 4);
+		o->history[i].at = PQgetvalue(res, first_event + i, 5);
 	}
 	return 0;
 }
-
-/* The order, its items and its history: one round trip. */
-static struct db_stmt *const order_reads[] = { &select_order, &select_items, &select_history };
 
 enum lookup order_get(struct db *db, long long id, const char *tz, struct order *o)
 {
 	char idbuf[24];
 	const char *params[] = { idbuf, tz };
-	PGresult *res[3];
+	PGresult *res;
 
 	memset(o, 0, sizeof(*o));
 	snprintf(idbuf, sizeof(idbuf), "%lld", id);
-	if (db_exec_batch(db, order_reads, 3, params, res) < 0)
+	res = db_exec(db, &select_order, params, NULL);
+	if (res == NULL)
 		return LOOKUP_ERROR;
-	for (int i = 0; i < 3; i++)
-		o->owned[i] = res[i];
-	if (PQntuples(res[0]) != 1) {
+	o->owned = res;
+	if (PQntuples(res) == 0 || PQgetvalue(res, 0, 0)[0] != '0') {
 		order_release(o);
 		return LOOKUP_NONE;
 	}
-	if (map_order(o, res[0], res[1], res[2]) < 0) {
+	if (map_order(o, res) < 0) {
+		log_error("order %lld: unexpected row shape", id);
 		order_release(o);
 		return LOOKUP_ERROR;
 	}
@@ -455,8 +456,7 @@ enum lookup order_get(struct db *db, long long id, const char *tz, struct order 
 
 void order_release(struct order *o)
 {
-	for (int i = 0; i < 3; i++)
-		PQclear(o->owned[i]);
+	PQclear(o->owned);
 	free(o->items);
 	free(o->history);
 	memset(o, 0, sizeof(*o));

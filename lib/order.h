@@ -83,7 +83,7 @@ struct order {
 	int nitems;
 	struct order_event *history;
 	int nhistory;
-	void *owned[3];
+	void *owned; /* the PGresult the strings point into */
 };
 
 /* The placement request, validated. */
@@ -113,11 +113,13 @@ struct order_placed {
 	char pickup_at[SLOT_TIME_LEN]; /* "" when placed without a slot */
 };
 
-/* Looks up products by id into out[n] (same order as ids), with their
- * stock at branch (0 = the default one); rows not found get id 0. 0 or -1
- * (database down). */
-int order_products(struct db *db, long long branch, const struct order_line *lines, int n,
-		   struct order_product *out);
+/* The branch asked for (0 = the default one) into *branch, and the
+ * lines' products into out[n] (same order as lines), with their stock at
+ * that branch; products not found get id 0. LOOKUP_FOUND, LOOKUP_NONE
+ * when there is no such branch (*branch 0), LOOKUP_ERROR (database
+ * down). */
+enum lookup order_products(struct db *db, long long asked, const struct order_line *lines, int n,
+			   struct order_product *out, long long *branch);
 
 /* The order an idempotency key already names: LOOKUP_FOUND (out filled,
  * with hash_mismatch set when request_hash differs; pickup_at in zone

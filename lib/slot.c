@@ -12,7 +12,6 @@
 
 #define TODAY "(now() AT TIME ZONE $2)::date"
 #define SLOTS(day) "pickup_slots($1, " day ", $2, $3, $4, $5, $6, now())"
-#define NEXT_TRIES 8 /* slots taken under us before placement gives up on one */
 
 /* The bookable slots of day $7 (NULL today). */
 static struct db_stmt list_slots = {
@@ -20,30 +19,6 @@ static struct db_stmt list_slots = {
 	"SELECT bakery_iso(slot_start, $2), bakery_iso(slot_end, $2), remaining"
 	" FROM " SLOTS("coalesce($7::date, " TODAY ")"),
 	7, 1, 0
-};
-
-/* The earliest bookable slot with a place left, over the whole horizon. */
-static struct db_stmt next_slot = {
-	"slot_next",
-	"SELECT bakery_iso(s.slot_start, $2)"
-	" FROM generate_series(" TODAY ", " TODAY " + $6::int, interval '1 day') AS d(day),"
-	" LATERAL " SLOTS("d.day::date") " AS s"
-	" WHERE s.remaining > 0 ORDER BY s.slot_start LIMIT 1",
-	6, 0, 0
-};
-
-/* One place in the slot starting at $7, if it is bookable and not full:
- * answers whether it is bookable and whether a place was taken. */
-static struct db_stmt book_slot = {
-	"slot_book",
-	"WITH s AS (SELECT slot_start, capacity FROM "
-	SLOTS("($7::timestamptz AT TIME ZONE $2)::date") " WHERE slot_start = $7::timestamptz),"
-	" b AS (INSERT INTO slot_bookings (branch_id, slot_start, booked)"
-	"  SELECT $1, slot_start, 1 FROM s WHERE capacity >= 1"
-	"  ON CONFLICT (branch_id, slot_start) DO UPDATE SET booked = slot_bookings.booked + 1"
-	"  WHERE slot_bookings.booked < (SELECT capacity FROM s) RETURNING booked)"
-	" SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM b)",
-	7, 0, 0
 };
 
 /* The day, and every rule parameter typed (a prepared statement must use
@@ -85,9 +60,18 @@ static struct db_stmt pickups = {
 	7, 1, 0
 };
 
+void slot_rule_texts(const struct slot_rules *r, struct slot_rule_texts *t)
+{
+	snprintf(t->minutes, sizeof(t->minutes), "%d", r->minutes);
+	snprintf(t->capacity, sizeof(t->capacity), "%d", r->capacity);
+	snprintf(t->lead, sizeof(t->lead), "%d", r->lead);
+	snprintf(t->days, sizeof(t->days), "%d", r->days);
+}
+
 /* The rule parameters $1..$6 and the statement's own $7. */
 struct rule_params {
-	char branch[24], minutes[12], capacity[12], lead[12], days[12];
+	char branch[24];
+	struct slot_rule_texts t;
 	const char *v[7];
 };
 
@@ -95,16 +79,13 @@ static void rule_params(struct rule_params *p, const struct slot_rules *r, long 
 			const char *seventh)
 {
 	snprintf(p->branch, sizeof(p->branch), "%lld", branch);
-	snprintf(p->minutes, sizeof(p->minutes), "%d", r->minutes);
-	snprintf(p->capacity, sizeof(p->capacity), "%d", r->capacity);
-	snprintf(p->lead, sizeof(p->lead), "%d", r->lead);
-	snprintf(p->days, sizeof(p->days), "%d", r->days);
+	slot_rule_texts(r, &p->t);
 	p->v[0] = p->branch;
 	p->v[1] = r->tz;
-	p->v[2] = p->minutes;
-	p->v[3] = p->capacity;
-	p->v[4] = p->lead;
-	p->v[5] = p->days;
+	p->v[2] = p->t.minutes;
+	p->v[3] = p->t.capacity;
+	p->v[4] = p->t.lead;
+	p->v[5] = p->t.days;
 	p->v[6] = seventh;
 }
 
@@ -130,71 +111,6 @@ int slot_list(struct db *db, const struct slot_rules *r, long long branch, const
 	}
 	PQclear(res);
 	return 0;
-}
-
-enum slot_booking slot_book(struct db *db, const struct slot_rules *r, long long branch,
-			    const char *at)
-{
-	struct rule_params p;
-	PGresult *res;
-	enum slot_booking b;
-
-	rule_params(&p, r, branch, at);
-	res = db_exec(db, &book_slot, p.v, NULL);
-	if (res == NULL)
-		return SLOT_ERROR;
-	if (db_ll(res, 0, 0) == 0)
-		b = SLOT_UNAVAILABLE;
-	else
-		b = db_ll(res, 0, 1) == 1 ? SLOT_BOOKED : SLOT_FULL;
-	PQclear(res);
-	return b;
-}
-
-/* The earliest slot with a place left, into at. */
-static enum lookup find_next(struct db *db, const struct slot_rules *r, long long branch,
-			     char at[SLOT_TIME_LEN])
-{
-	struct rule_params p;
-	PGresult *res;
-	enum lookup found = LOOKUP_NONE;
-
-	rule_params(&p, r, branch, NULL);
-	res = db_exec(db, &next_slot, p.v, NULL);
-	if (res == NULL)
-		return LOOKUP_ERROR;
-	if (PQntuples(res) == 1) {
-		snprintf(at, SLOT_TIME_LEN, "%s", PQgetvalue(res, 0, 0));
-		found = LOOKUP_FOUND;
-	}
-	PQclear(res);
-	return found;
-}
-
-enum slot_booking slot_book_next(struct db *db, const struct slot_rules *r, long long branch,
-				 char at[SLOT_TIME_LEN])
-{
-	for (int i = 0; i < NEXT_TRIES; i++) {
-		switch (find_next(db, r, branch, at)) {
-		case LOOKUP_ERROR:
-			return SLOT_ERROR;
-		case LOOKUP_NONE:
-			return SLOT_NONE_FREE;
-		case LOOKUP_FOUND:
-			break;
-		}
-		switch (slot_book(db, r, branch, at)) {
-		case SLOT_BOOKED:
-			return SLOT_BOOKED;
-		case SLOT_ERROR:
-			return SLOT_ERROR;
-		case SLOT_FULL:
-		case SLOT_UNAVAILABLE:
-		case SLOT_NONE_FREE:
-			break; /* taken or passed meanwhile: the next one */
-		}
-	}
-	return SLOT_NONE_FREE;
 }
 
 static const char *opt(PGresult *res, int row, int col)

@@ -1,9 +1,10 @@
-/* slot.h - pickup slots (SPEC §10): the bookable slots of a branch's day,
- * booking one in the caller's placement transaction, and the bakers' view
- * of a day, by slot. Slots are computed in PostgreSQL (pickup_slots(),
- * schema 004) from the opening hours in the bakery's time zone, so a
- * daylight-saving change is PostgreSQL's tz database's business. Instants
- * come back as ISO 8601 with the zone's offset then in force. */
+/* slot.h - pickup slots (SPEC §10): the bookable slots of a branch's day
+ * and the bakers' view of a day, by slot. Slots are computed in
+ * PostgreSQL (pickup_slots(), schema 004) from the opening hours in the
+ * bakery's time zone, so a daylight-saving change is PostgreSQL's tz
+ * database's business. Instants come back as ISO 8601 with the zone's
+ * offset then in force. Placement books its slot inside its own statement
+ * (slot_for_order(), schema 005, called by lib/order.c). */
 #ifndef BAKERY_SLOT_H
 #define BAKERY_SLOT_H
 
@@ -33,25 +34,12 @@ struct slot {
 int slot_list(struct db *db, const struct slot_rules *r, long long branch, const char *date,
 	      struct slot **out, int *n);
 
-enum slot_booking {
-	SLOT_BOOKED,      /* one place taken in the caller's transaction */
-	SLOT_FULL,        /* a bookable slot without a place left */
-	SLOT_UNAVAILABLE, /* not a bookable slot start of that branch now */
-	SLOT_NONE_FREE,   /* (next) no bookable slot with a place left */
-	SLOT_ERROR,       /* database (logged) */
+/* The rules' numbers as statement parameters. */
+struct slot_rule_texts {
+	char minutes[12], capacity[12], lead[12], days[12];
 };
 
-/* In a transaction: takes a place in the slot starting at at (ISO 8601
- * with offset, checked by the caller). A conditional upsert: racing
- * buyers queue on the slot's row, and only those finding a place left
- * book. */
-enum slot_booking slot_book(struct db *db, const struct slot_rules *r, long long branch,
-			    const char *at);
-
-/* In a transaction: books the earliest slot of branch with a place left
- * (its start into at); SLOT_BOOKED, SLOT_NONE_FREE or SLOT_ERROR. */
-enum slot_booking slot_book_next(struct db *db, const struct slot_rules *r, long long branch,
-				 char at[SLOT_TIME_LEN]);
+void slot_rule_texts(const struct slot_rules *r, struct slot_rule_texts *t);
 
 /* A line of a day at a branch: production (a product's quantity in a
  * slot: order fields unset) or pickups (one item of one order). Strings
