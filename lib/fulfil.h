@@ -13,9 +13,9 @@
 #include "database.h"
 #include "order.h"
 
-/* The worker's statements on one connection (borrowed). */
 struct pg_result;
 
+/* The worker's statements on one connection (borrowed). */
 struct fulfil {
 	struct db *db;
 	char sqlstate[6]; /* of the last failed statement */
