@@ -13,12 +13,18 @@
 # them. The rate is N over the time from the first order taken to the last
 # one settled, both read from the database, so start-up is not counted.
 # N is sized to take about --seconds at the expected rate.
+# Per completed order it also prints the CPU (user + system, microseconds)
+# of PostgreSQL (all its backends), RabbitMQ and the worker, and the
+# database's commits (pg_stat_database, which lags by up to a second's
+# stats flush: it is read after a pause), and the worker's peak RSS
+# (VmHWM) at the end.
 use strict;
 use warnings;
 use FindBin;
-use lib "$FindBin::Bin/../t/lib";
+use lib "$FindBin::Bin/lib", "$FindBin::Bin/../t/lib";
 use Getopt::Long;
 use Time::HiRes qw(time);
+use Bench qw(cpu_snapshot cpu_delta vm_kb);
 use BakeryTest;
 use WorkerTest;
 
@@ -30,7 +36,13 @@ $ENV{BAKERY_BIN} = "$FindBin::Bin/../build";
 stack_service(stop => 'worker') or die "cannot stop the stack's worker\n";
 END { stack_service(start => 'worker') }
 
-printf "%-10s %-9s %7s %9s %10s\n", 'payment', 'inflight', 'orders', 'seconds', 'orders/s';
+sub commits {
+	sleep 1.2; # the statistics collector's flush interval
+	return (sql(q{SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()}))[0][0];
+}
+
+printf "%-10s %-9s %7s %9s %10s %8s %8s %8s %8s %8s\n", 'payment', 'inflight', 'orders', 'seconds',
+	'orders/s', 'pg_us', 'rmq_us', 'wrk_us', 'commits', 'peak_kB';
 for my $delay (split /,/, $delays) {
 	for my $inflight (split /,/, $inflights) {
 		# Expected: inflight per payment, capped by the database work (~600/s).
@@ -50,16 +62,23 @@ for my $delay (split /,/, $delays) {
 			my @chunk = @ids[$k .. ($k + 249 < $#ids ? $k + 249 : $#ids)];
 			publish_many({}, map { [ qq({"order_id":$_}) ] } @chunk) or die "publish failed\n";
 		}
+		my ($c0, $cpu0) = (commits(), cpu_snapshot());
 		my $w = start_worker(name => 'worker-bench', env => {
 			BAKERY_PAYMENT_DELAY_MS => $delay, BAKERY_WORKER_INFLIGHT => $inflight });
 		wait_final(600, @ids) or die "orders not final after 600 s\n";
+		my $cpu = cpu_snapshot(drain => $w);
+		my $hwm = vm_kb($w, 'VmHWM');
 		stop_worker($w, 'TERM');
+		my $c1 = commits();
 		my ($r) = sql(q{SELECT count(*) FILTER (WHERE o.status = 'completed'),
 			extract(epoch FROM max(o.updated_at) - (SELECT min(h.created_at) FROM order_history h
 				WHERE h.order_id BETWEEN $1 AND $2 AND h.to_status = 'processing'))
 			FROM orders o WHERE o.id BETWEEN $1 AND $2}, $first, $first + $n - 1);
 		my ($done, $secs) = @$r;
-		printf "%-10s %-9d %7d %9.2f %10.1f\n", "${delay}ms", $inflight, $done, $secs, $done / $secs;
+		my $d = cpu_delta($cpu0, $cpu, $done);
+		printf "%-10s %-9d %7d %9.2f %10.1f %8.0f %8.0f %8.0f %8.2f %8d\n", "${delay}ms", $inflight, $done,
+			$secs, $done / $secs, $d->{postgres} // 0, $d->{rabbitmq} // 0, $d->{drain} // 0,
+			($c1 - $c0) / ($done || 1), $hwm;
 		warn "only $done of $n completed\n" if $done != $n;
 	}
 }

@@ -45,7 +45,8 @@ static config_check_fn check_database_url, check_redis_url, check_amqp_url, chec
 static const struct config_param params[] = {
 	{ "DATABASE_URL", CONFIG_STRING, FIELD(database_url),
 	  "postgresql://bakery@127.0.0.1:5433/bakery", 0, 0, 1, check_database_url,
-	  "libpq URI or conninfo; `\"\"` uses the standard `PG*` variables" },
+	  "libpq URI or conninfo; `\"\"` uses the standard `PG*` variables;"
+	  " no GSSAPI encryption unless it sets `gssencmode`" },
 	{ "REDIS_URL", CONFIG_STRING, FIELD(redis_url),
 	  "redis://127.0.0.1:6380/0", 0, 0, 1, check_redis_url,
 	  "Redis for the product cache: `redis://[:pass@]host:port/db` or `unix:/path`" },

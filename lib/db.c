@@ -57,6 +57,19 @@ void database_free(struct db *db)
 	free(db);
 }
 
+/* GnuTLS comes into every program only as libldap's, which libpq links
+ * for its LDAP service lookup (never used here), yet GnuTLS's constructor
+ * initialises it at load time: it loads the p11-kit trust modules and
+ * touches some 800 kB of library pages in each process. Defining this
+ * symbol is GnuTLS's documented way for a program to skip that
+ * (GNUTLS_SKIP_GLOBAL_INIT in gnutls.h); a library that does use GnuTLS
+ * calls gnutls_global_init() itself before it does (libldap does). */
+int _gnutls_global_init_skip(void);
+int _gnutls_global_init_skip(void)
+{
+	return 1;
+}
+
 static void db_drop(struct db *db)
 {
 	PQfinish(db->conn);
@@ -66,9 +79,13 @@ static void db_drop(struct db *db)
 int database_connect(struct db *db)
 {
 	char timeout_s[16], user_timeout[16], options[64];
-	const char *keys[] = { "dbname", "application_name", "connect_timeout",
+	/* Before dbname, so the URL's own setting wins: no GSSAPI encryption
+	 * unless asked for (the default "prefer" initialises Kerberos, 650 kB
+	 * of library pages per process, to look for credentials no bakery
+	 * has). Later keywords override the URL's. */
+	const char *keys[] = { "gssencmode", "dbname", "application_name", "connect_timeout",
 			       "tcp_user_timeout", "keepalives_idle", "options", NULL };
-	const char *values[7];
+	const char *values[8];
 
 	if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
 		return 0;
@@ -81,15 +98,15 @@ int database_connect(struct db *db)
 	snprintf(timeout_s, sizeof(timeout_s), "%d", db->timeout_ms < 2000 ? 2 : db->timeout_ms / 1000);
 	snprintf(user_timeout, sizeof(user_timeout), "%d", db->timeout_ms);
 	snprintf(options, sizeof(options), "-c statement_timeout=%d", db->timeout_ms * 5);
-	values[0] = db->conninfo;
-	values[1] = db->app_name;
-	values[2] = timeout_s;
-	values[3] = user_timeout;
-	values[4] = "10";
-	values[5] = options;
-	values[6] = NULL;
-	/* expand_dbname: the URL/conninfo in dbname comes first, so the
-	 * later keywords here override only what it does not set. */
+	values[0] = "disable";
+	values[1] = db->conninfo;
+	values[2] = db->app_name;
+	values[3] = timeout_s;
+	values[4] = user_timeout;
+	values[5] = "10";
+	values[6] = options;
+	values[7] = NULL;
+	/* expand_dbname: the URL/conninfo in dbname is expanded in its place. */
 	db->conn = PQconnectdbParams(keys, values, 1);
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
 		log_warn("postgres connect failed: %s",
@@ -284,6 +301,119 @@ int db_exec_batch(struct db *db, struct db_stmt *const *stmts, int n, const char
 		return -1;
 	clock_gate_open(&db->reconnect);
 	return exec_batch_once(db, stmts, n, params, out);
+}
+
+struct db_stmt db_begin_stmt = { "db_begin", "BEGIN", 0, 0, 0 };
+
+/* Sends the steps and one sync. 0 or -1. */
+static int steps_send(struct db *db, const struct db_step *steps, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (db_prepare(db, steps[i].stmt) < 0)
+			return -1;
+	if (PQenterPipelineMode(db->conn) != 1)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (PQsendQueryPrepared(db->conn, steps[i].stmt->name, steps[i].stmt->nparams,
+					steps[i].params, NULL, NULL, 0) != 1)
+			return -1;
+	return PQpipelineSync(db->conn) == 1 ? 0 : -1;
+}
+
+/* The first failure of a step: logged once, its SQLSTATE kept. */
+static void steps_failed(struct db *db, const struct db_stmt *stmt, const PGresult *r,
+			 char sqlstate[6])
+{
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+	if (sqlstate)
+		snprintf(sqlstate, 6, "%s", state ? state : "");
+	log_error("postgres %s failed: %s", stmt->name,
+		  PQresultErrorMessage(r)[0] ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
+}
+
+/* Takes every step's result (each followed by a NULL) and the sync.
+ * 0 when all succeeded; -1 with out[] partly filled, and *lost when the
+ * connection is out of step or gone. */
+static int steps_collect(struct db *db, const struct db_step *steps, int n, PGresult **out,
+			 char sqlstate[6], int *lost)
+{
+	PGresult *r;
+	int rc = 0;
+
+	for (int i = 0; i < n; i++) {
+		ExecStatusType st;
+
+		if ((r = PQgetResult(db->conn)) == NULL) {
+			*lost = 1;
+			return -1;
+		}
+		st = PQresultStatus(r);
+		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+			out[i] = r;
+		} else {
+			if (rc == 0 && st != PGRES_PIPELINE_ABORTED)
+				steps_failed(db, steps[i].stmt, r, sqlstate);
+			PQclear(r);
+			rc = -1;
+		}
+		if ((r = PQgetResult(db->conn)) != NULL) {
+			/* not the end of this statement's results: out of step */
+			PQclear(r);
+			*lost = 1;
+			return -1;
+		}
+	}
+	r = PQgetResult(db->conn);
+	if (PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+		*lost = 1;
+	PQclear(r);
+	return *lost ? -1 : rc;
+}
+
+static int exec_steps_once(struct db *db, const struct db_step *steps, int n, PGresult **out,
+			   char sqlstate[6])
+{
+	int lost = 0, rc;
+
+	memset(out, 0, sizeof(*out) * (size_t)n);
+	if (sqlstate)
+		sqlstate[0] = '\0';
+	if (database_connect(db) < 0)
+		return -1;
+	rc = steps_send(db, steps, n);
+	if (rc < 0)
+		lost = 1;
+	else
+		rc = steps_collect(db, steps, n, out, sqlstate, &lost);
+	if (!lost && PQexitPipelineMode(db->conn) != 1)
+		lost = 1;
+	if (rc == 0 && !lost)
+		return 0;
+	if (lost || PQstatus(db->conn) != CONNECTION_OK) {
+		for (int i = 0; i < n; i++)
+			PQclear(out[i]);
+		memset(out, 0, sizeof(*out) * (size_t)n);
+		/* A half-read pipeline cannot be resumed: a new connection next time. */
+		if (PQstatus(db->conn) == CONNECTION_OK)
+			log_error("postgres steps %s failed: %s", steps[0].stmt->name,
+				  PQerrorMessage(db->conn));
+		db_drop(db);
+	}
+	return -1;
+}
+
+int db_exec_steps(struct db *db, const struct db_step *steps, int n, int fresh, PGresult **out,
+		  char sqlstate[6])
+{
+	int reused = db->conn != NULL;
+
+	if (exec_steps_once(db, steps, n, out, sqlstate) == 0)
+		return 0;
+	if (!fresh || !reused || db->conn != NULL)
+		return -1;
+	clock_gate_open(&db->reconnect);
+	return exec_steps_once(db, steps, n, out, sqlstate);
 }
 
 long long db_ll(const PGresult *res, int row, int col)

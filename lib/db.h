@@ -46,6 +46,29 @@ PGresult *db_exec_id(struct db *db, struct db_stmt *stmt, long long id, char sql
 int db_exec_batch(struct db *db, struct db_stmt *const *stmts, int n, const char *const *params,
 		  PGresult **out);
 
+/* One statement of db_exec_steps(): stmt with its text parameters. */
+struct db_step {
+	struct db_stmt *stmt;
+	const char *const *params;
+};
+
+/* Statements steps[0..n) in one round trip (libpq's pipeline mode, one
+ * sync after the last), for writes and statements inside a transaction:
+ * all of them run in one implicit transaction unless the first is BEGIN
+ * (db_begin_stmt) or the caller's transaction is open. 0 with out[0..n)
+ * filled, or -1 after logging the cause, with *sqlstate (when non-NULL)
+ * that of the first failure, which cancels the statements after it: then
+ * out[i] holds the results of the statements that ran before it while the
+ * connection stays open (NULL for the others, all NULL once it is lost).
+ * Either way the caller owns out[] (PQclear each). Never repeated on a new
+ * connection, except when fresh is set (the batch opens a transaction, so
+ * nothing of it can have happened on a connection found lost). */
+int db_exec_steps(struct db *db, const struct db_step *steps, int n, int fresh, PGresult **out,
+		  char sqlstate[6]);
+
+/* BEGIN as a statement, for the first step of db_exec_steps(). */
+extern struct db_stmt db_begin_stmt;
+
 /* The integer in row, col of res (0 for NULL or garbage). */
 long long db_ll(const PGresult *res, int row, int col);
 

@@ -17,6 +17,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "order_move.h"
 
 /* Session claim on an order (advisory key -id: negative keys are the
  * worker's; migrations use a positive one). */
@@ -58,6 +59,23 @@ static struct db_stmt take_stock = {
 	" WHERE i.order_id = $1 AND s.branch_id = o.branch_id AND s.product_id = i.product_id"
 	" AND s.stock >= i.quantity",
 	1, 0, 0
+};
+
+/* Paid orders processing -> completed with their history events (reason
+ * $2): order.c's move statement for a list of orders, the ones that moved
+ * returned. */
+static struct db_stmt complete_orders = {
+	"w_complete_orders",
+	"WITH o AS (UPDATE orders SET status = 'completed', updated_at = now()"
+	"  WHERE id = ANY($1::bigint[]) AND status = 'processing' RETURNING id),"
+	HISTORY_CTE("id, 'processing', 'completed', $2", "o")
+	" SELECT id FROM o",
+	2, 0, 0
+};
+
+/* Drops the claims of a batch, all held on this connection. */
+static struct db_stmt unclaim_orders = {
+	"w_unclaim_orders", "SELECT pg_advisory_unlock(-x) FROM unnest($1::bigint[]) x", 1, 0, 0
 };
 
 /* One more attempt at an order that keeps its status. */
@@ -107,22 +125,33 @@ void fulfil_init(struct fulfil *f, struct db *db)
 {
 	f->db = db;
 	f->sqlstate[0] = '\0';
+	f->locked = NULL;
+}
+
+/* The products fulfil_open() locked go with the transaction. */
+static void fulfil_forget(struct fulfil *f)
+{
+	PQclear(f->locked);
+	f->locked = NULL;
 }
 
 int fulfil_begin(struct fulfil *f)
 {
+	fulfil_forget(f);
 	f->sqlstate[0] = '\0';
 	return db_begin(f->db);
 }
 
 int fulfil_commit(struct fulfil *f)
 {
+	fulfil_forget(f);
 	f->sqlstate[0] = '\0';
 	return db_commit(f->db);
 }
 
 void fulfil_rollback(struct fulfil *f)
 {
+	fulfil_forget(f);
 	db_rollback(f->db);
 }
 
@@ -172,21 +201,77 @@ void fulfil_unclaim(struct fulfil *f, long long id, unsigned session)
 	PQclear(db_exec_id(f->db, &unclaim_order, id, NULL));
 }
 
+/* The order row in res (lock_order's). */
+static enum lookup order_row(const PGresult *res, struct fulfil_order *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (PQntuples(res) != 1)
+		return LOOKUP_NONE;
+	out->attempts = atoi(PQgetvalue(res, 0, 1));
+	snprintf(out->email, sizeof(out->email), "%s", PQgetvalue(res, 0, 2));
+	return order_status_parse(PQgetvalue(res, 0, 0), &out->status) < 0 ? LOOKUP_ERROR
+									   : LOOKUP_FOUND;
+}
+
 enum lookup fulfil_lock_order(struct fulfil *f, long long id, struct fulfil_order *out)
 {
 	PGresult *res = exec_id(f, &lock_order, id);
-	enum lookup r = LOOKUP_NONE;
+	enum lookup r;
 
 	memset(out, 0, sizeof(*out));
 	if (res == NULL)
 		return LOOKUP_ERROR;
-	if (PQntuples(res) == 1) {
-		out->attempts = atoi(PQgetvalue(res, 0, 1));
-		snprintf(out->email, sizeof(out->email), "%s", PQgetvalue(res, 0, 2));
-		r = order_status_parse(PQgetvalue(res, 0, 0), &out->status) < 0 ? LOOKUP_ERROR
-										 : LOOKUP_FOUND;
-	}
+	r = order_row(res, out);
 	PQclear(res);
+	return r;
+}
+
+/* What the steps of fulfil_open() found, the claim aside. */
+static enum open_result open_found(struct fulfil *f, int rc, PGresult **res, int taken,
+				   struct fulfil_order *out)
+{
+	if (rc < 0)
+		return OPEN_ERROR;
+	if (!taken)
+		return OPEN_HELD;
+	switch (order_row(res[2], out)) {
+	case LOOKUP_ERROR:
+		return OPEN_ERROR;
+	case LOOKUP_NONE:
+		return OPEN_NONE;
+	case LOOKUP_FOUND:
+		break;
+	}
+	f->locked = res[3];
+	res[3] = NULL;
+	return OPEN_FOUND;
+}
+
+enum open_result fulfil_open(struct fulfil *f, long long id, unsigned *session,
+			     struct fulfil_order *out)
+{
+	char idbuf[24];
+	const char *params[] = { idbuf };
+	const struct db_step steps[] = {
+		{ &db_begin_stmt, NULL }, { &claim_order, params },
+		{ &lock_order, params },  { &lock_products, params },
+	};
+	PGresult *res[4];
+	enum open_result r;
+	int rc, taken;
+
+	fulfil_forget(f);
+	memset(out, 0, sizeof(*out));
+	snprintf(idbuf, sizeof(idbuf), "%lld", id);
+	rc = db_exec_steps(f->db, steps, 4, 1, res, f->sqlstate);
+	/* Even when a later step failed: the session keeps the claim. */
+	taken = res[1] && PQntuples(res[1]) == 1 && PQgetvalue(res[1], 0, 0)[0] == 't';
+	*session = taken ? db_session(f->db) : 0;
+	r = open_found(f, rc, res, taken, out);
+	for (int i = 0; i < 4; i++)
+		PQclear(res[i]);
+	if (r == OPEN_HELD || r == OPEN_NONE)
+		fulfil_rollback(f);
 	return r;
 }
 
@@ -209,11 +294,42 @@ static void shortage(PGresult *res, char *why, size_t whylen)
 	}
 }
 
-enum reserve_result fulfil_reserve(struct fulfil *f, long long id, char *why, size_t whylen)
+/* In the open transaction: the stock taken and the order moved on, in
+ * one round trip; n rows of stock were locked. */
+static enum reserve_result reserve_take(struct fulfil *f, long long id, int n, const char *reason)
 {
-	PGresult *res = exec_id(f, &lock_products, id);
+	char idbuf[24];
+	const char *params[] = { idbuf };
+	const struct order_move m = { id, ORDER_PENDING, ORDER_PROCESSING, reason, 1, MOVER_WORKER };
+	struct order_move_args a;
+	struct db_step steps[2] = { { &take_stock, params } };
+	PGresult *res[2];
+	enum reserve_result r = RESERVE_ERROR;
+
+	snprintf(idbuf, sizeof(idbuf), "%lld", id);
+	order_move_step(&m, &a, &steps[1]);
+	if (db_exec_steps(f->db, steps, 2, 0, res, f->sqlstate) < 0) {
+		;
+	} else if (atoi(PQcmdTuples(res[0])) != n) {
+		/* Impossible with the rows locked: refuse rather than half-reserve. */
+		log_msg(LL_ERROR, id, "stock changed under its lock; not reserving");
+	} else if (order_move_result(res[1], &m, NULL) != MOVE_DONE) {
+		log_msg(LL_ERROR, id, "status change pending->processing found the order elsewhere");
+	} else {
+		r = RESERVE_DONE;
+	}
+	PQclear(res[0]);
+	PQclear(res[1]);
+	return r;
+}
+
+enum reserve_result fulfil_reserve(struct fulfil *f, long long id, const char *reason, char *why,
+				   size_t whylen)
+{
+	PGresult *res = f->locked ? f->locked : exec_id(f, &lock_products, id);
 	int n;
 
+	f->locked = NULL;
 	if (res == NULL)
 		return RESERVE_ERROR;
 	n = PQntuples(res);
@@ -221,17 +337,7 @@ enum reserve_result fulfil_reserve(struct fulfil *f, long long id, char *why, si
 	PQclear(res);
 	if (why[0])
 		return RESERVE_SHORT;
-	res = exec_id(f, &take_stock, id);
-	if (res == NULL)
-		return RESERVE_ERROR;
-	if (atoi(PQcmdTuples(res)) != n) {
-		/* Impossible with the rows locked: refuse rather than half-reserve. */
-		log_msg(LL_ERROR, id, "stock changed under its lock; not reserving");
-		PQclear(res);
-		return RESERVE_ERROR;
-	}
-	PQclear(res);
-	return RESERVE_DONE;
+	return reserve_take(f, id, n, reason);
 }
 
 int fulfil_return_stock(struct fulfil *f, long long id)
@@ -263,12 +369,86 @@ int fulfil_move(struct fulfil *f, long long id, enum order_status from, enum ord
 	return -1;
 }
 
-enum order_move_result fulfil_complete(struct fulfil *f, long long id, const char *reason)
+enum order_move_result fulfil_complete(struct fulfil *f, long long id, const char *reason,
+				      unsigned *session)
 {
 	const struct order_move m = { id, ORDER_PROCESSING, ORDER_COMPLETED, reason, 0,
 				      MOVER_WORKER };
+	char idbuf[24];
+	const char *params[] = { idbuf };
+	struct order_move_args a;
+	struct db_step steps[2] = { { NULL, NULL }, { &unclaim_order, params } };
+	/* The claim is dropped only on the connection that holds it. */
+	int n = *session && *session == db_session(f->db) ? 2 : 1;
+	PGresult *res[2];
+	enum order_move_result r;
 
-	return order_move(f->db, &m, NULL, f->sqlstate);
+	snprintf(idbuf, sizeof(idbuf), "%lld", id);
+	order_move_step(&m, &a, &steps[0]);
+	if (db_exec_steps(f->db, steps, n, 0, res, f->sqlstate) < 0) {
+		r = MOVE_ERROR;
+	} else {
+		r = order_move_result(res[0], &m, NULL);
+		if (n == 2)
+			*session = 0;
+	}
+	for (int i = 0; i < n; i++)
+		PQclear(res[i]);
+	return r;
+}
+
+/* done[i] = 1 for each id of ids[0..n) in the rows of res. */
+static void mark_done(const PGresult *res, const long long *ids, int n, int *done)
+{
+	for (int r = 0; r < PQntuples(res); r++) {
+		long long id = db_ll(res, r, 0);
+
+		for (int i = 0; i < n; i++)
+			if (ids[i] == id)
+				done[i] = 1;
+	}
+}
+
+/* The ids of ids[0..n) whose claim this connection holds, into mine
+ * (sessions[] zeroed for them once released): how many. */
+static int held_here(struct fulfil *f, const long long *ids, const unsigned *sessions, int n,
+		     long long *mine)
+{
+	unsigned here = db_session(f->db);
+	int k = 0;
+
+	for (int i = 0; i < n; i++)
+		if (sessions[i] && sessions[i] == here)
+			mine[k++] = ids[i];
+	return k;
+}
+
+int fulfil_complete_many(struct fulfil *f, const long long *ids, unsigned *sessions, int n,
+			 const char *reason, int *done)
+{
+	long long *mine = malloc(sizeof(*mine) * (size_t)n);
+	int k = mine ? held_here(f, ids, sessions, n, mine) : 0;
+	char *all = db_array_literal(ids, n), *held = db_array_literal(mine, k);
+	const char *params[] = { all, reason }, *held_params[] = { held };
+	const struct db_step steps[] = { { &complete_orders, params }, { &unclaim_orders, held_params } };
+	PGresult *res[2] = { NULL, NULL };
+	int rc = -1;
+
+	memset(done, 0, sizeof(*done) * (size_t)n);
+	if (mine && all && held)
+		rc = db_exec_steps(f->db, steps, k ? 2 : 1, 0, res, f->sqlstate);
+	if (rc == 0) {
+		mark_done(res[0], ids, n, done);
+		for (int i = 0; k && i < n; i++)
+			if (sessions[i] == db_session(f->db))
+				sessions[i] = 0;
+	}
+	PQclear(res[0]);
+	PQclear(res[1]);
+	free(all);
+	free(held);
+	free(mine);
+	return rc;
 }
 
 int fulfil_count_attempt(struct fulfil *f, long long id)

@@ -13,10 +13,13 @@
 #include "database.h"
 #include "order.h"
 
+struct pg_result;
+
 /* The worker's statements on one connection (borrowed). */
 struct fulfil {
 	struct db *db;
 	char sqlstate[6]; /* of the last failed statement */
+	struct pg_result *locked; /* fulfil_open's product rows, for fulfil_reserve */
 };
 
 /* An order row as the worker needs it. */
@@ -50,6 +53,23 @@ enum claim_result {
 enum claim_result fulfil_claim(struct fulfil *f, long long id, unsigned *session);
 void fulfil_unclaim(struct fulfil *f, long long id, unsigned session);
 
+enum open_result {
+	OPEN_FOUND, /* the transaction is open, the order and its products locked */
+	OPEN_NONE,  /* no such order (rolled back) */
+	OPEN_HELD,  /* another session holds the claim (rolled back) */
+	OPEN_ERROR, /* sqlstate set; the caller rolls back */
+};
+
+/* A job's first transaction opened in one round trip: BEGIN, the claim
+ * (as fulfil_claim), the order row locked (as fulfil_lock_order, into
+ * *out) and its products locked in id order (kept for fulfil_reserve).
+ * *session says on which connection the claim is held, also after
+ * OPEN_NONE or OPEN_ERROR (the caller drops it with fulfil_unclaim); 0
+ * when none is. A connection found lost is replaced and the round trip
+ * made once more: nothing of it can have happened. */
+enum open_result fulfil_open(struct fulfil *f, long long id, unsigned *session,
+			     struct fulfil_order *out);
+
 /* In a transaction: the order row, locked. LOOKUP_ERROR sets sqlstate. */
 enum lookup fulfil_lock_order(struct fulfil *f, long long id, struct fulfil_order *out);
 
@@ -59,10 +79,13 @@ enum reserve_result {
 	RESERVE_ERROR,
 };
 
-/* In a transaction: locks the order's products in id order and takes all
- * of its quantities off stock, or none, saying why ("insufficient stock
- * for ...") in why. */
-enum reserve_result fulfil_reserve(struct fulfil *f, long long id, char *why, size_t whylen);
+/* In a transaction, the pending order locked: locks its products in id
+ * order (unless fulfil_open did) and takes all of its quantities off stock
+ * and moves it pending -> processing with its history event (reason) and
+ * one more attempt, in one round trip; or reserves none and moves nothing,
+ * saying why ("insufficient stock for ...") in why. */
+enum reserve_result fulfil_reserve(struct fulfil *f, long long id, const char *reason, char *why,
+				   size_t whylen);
 
 /* In a transaction: puts a reserved order's quantities back on stock. */
 int fulfil_return_stock(struct fulfil *f, long long id);
@@ -73,11 +96,22 @@ int fulfil_return_stock(struct fulfil *f, long long id);
 int fulfil_move(struct fulfil *f, long long id, enum order_status from, enum order_status to,
 		const char *reason, int add_attempts);
 
-/* Outside a transaction, as one statement of its own: a paid order goes
- * processing -> completed with its history event (reason). MOVE_DONE;
+/* Outside a transaction, as one of its own: a paid order goes
+ * processing -> completed with its history event (reason), and the claim
+ * (*session, as fulfil_claim gave it) is dropped with it in the same round
+ * trip if this connection holds it (*session is then 0). MOVE_DONE;
  * MOVE_ELSEWHERE or MOVE_UNKNOWN when it was settled (or deleted)
- * meanwhile; MOVE_ERROR. */
-enum order_move_result fulfil_complete(struct fulfil *f, long long id, const char *reason);
+ * meanwhile; MOVE_ERROR (the claim kept). */
+enum order_move_result fulfil_complete(struct fulfil *f, long long id, const char *reason,
+				      unsigned *session);
+
+/* fulfil_complete() for paid orders ids[0..n) at once, in one statement
+ * and one round trip: done[i] = 1 for those that moved (0: settled or
+ * deleted meanwhile); the claims this connection holds (sessions[i]) are
+ * dropped with them and sessions[i] zeroed. 0, or -1 with nothing changed
+ * and the claims kept. */
+int fulfil_complete_many(struct fulfil *f, const long long *ids, unsigned *sessions, int n,
+			 const char *reason, int *done);
 
 /* In a transaction: one more attempt at an order that stays in its status
  * (a resumed processing order). */

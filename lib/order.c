@@ -11,6 +11,7 @@
  * change, the customer's cancel and the worker's steps alike, is the one
  * move statement: the order row and its history event together. */
 #include "order.h"
+#include "order_move.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,11 +23,7 @@
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
-/* The one INSERT INTO order_history: a CTE writing the event (order id,
- * from, to, reason) given by cols for each row of the CTE src. */
-#define HISTORY_CTE(cols, src)                                                  \
-	" h AS (INSERT INTO order_history (order_id, from_status, to_status, reason)" \
-	"  SELECT " cols " FROM " src ")"
+/* HISTORY_CTE, the one INSERT INTO order_history: order_move.h. */
 
 static const char *const status_names[ORDER_STATUS_COUNT] = {
 	[ORDER_PENDING] = "pending",     [ORDER_PROCESSING] = "processing",
@@ -465,21 +462,25 @@ void order_release(struct order *o)
 	memset(o, 0, sizeof(*o));
 }
 
-enum order_move_result order_move(struct db *db, const struct order_move *m,
-				  enum order_status *now, char sqlstate[6])
+void order_move_step(const struct order_move *m, struct order_move_args *a, struct db_step *step)
 {
-	char idbuf[24], addbuf[12];
-	const char *params[] = { idbuf, order_status_name(m->from), order_status_name(m->to),
-				 m->reason, addbuf };
-	enum order_move_result r;
-	PGresult *res;
+	snprintf(a->id, sizeof(a->id), "%lld", m->id);
+	snprintf(a->add, sizeof(a->add), "%d", m->add_attempts);
+	a->params[0] = a->id;
+	a->params[1] = order_status_name(m->from);
+	a->params[2] = order_status_name(m->to);
+	a->params[3] = m->reason;
+	a->params[4] = a->add;
+	step->stmt = &move_order[m->by];
+	step->params = a->params;
+}
 
-	snprintf(idbuf, sizeof(idbuf), "%lld", m->id);
-	snprintf(addbuf, sizeof(addbuf), "%d", m->add_attempts);
-	res = db_exec(db, &move_order[m->by], params, sqlstate);
-	if (res == NULL)
-		return MOVE_ERROR;
-	if (PQgetisnull(res, 0, 1))
+enum order_move_result order_move_result(const PGresult *res, const struct order_move *m,
+					 enum order_status *now)
+{
+	enum order_move_result r;
+
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 1))
 		r = MOVE_UNKNOWN;
 	else
 		r = db_ll(res, 0, 0) == 1 ? MOVE_DONE : MOVE_ELSEWHERE;
@@ -487,6 +488,22 @@ enum order_move_result order_move(struct db *db, const struct order_move *m,
 		*now = m->from;
 	else if (r == MOVE_ELSEWHERE && now && order_status_parse(PQgetvalue(res, 0, 1), now) < 0)
 		r = MOVE_ERROR;
+	return r;
+}
+
+enum order_move_result order_move(struct db *db, const struct order_move *m,
+				  enum order_status *now, char sqlstate[6])
+{
+	struct order_move_args a;
+	struct db_step step;
+	enum order_move_result r;
+	PGresult *res;
+
+	order_move_step(m, &a, &step);
+	res = db_exec(db, step.stmt, step.params, sqlstate);
+	if (res == NULL)
+		return MOVE_ERROR;
+	r = order_move_result(res, m, now);
 	PQclear(res);
 	return r;
 }

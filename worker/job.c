@@ -1,16 +1,18 @@
 /* job.c - one order through the worker (SPEC §7.3, §7.4).
  *
  * Shape: the order is claimed (a session advisory lock) for the whole job,
- * then
+ * taken in tx 1's first round trip, then
  *   tx 1  (job_begin) lock the order row; unless pending (or processing:
  *         an earlier attempt died, resume it) do nothing; lock its products
  *         in id order and either reserve all its stock and mark it
  *         processing, or reserve none and fail it ("insufficient stock for
  *         ...");
  *   payment, outside any transaction, timed by the worker's event loop;
- *   tx 2  (job_settle) if still processing, complete it (one statement),
- *         or lock the order row, fail it ("payment declined") and return
- *         its stock.
+ *   tx 2  (job_settle) if still processing, complete it (one statement,
+ *         sent with the claim's release), or lock the order row, fail it
+ *         ("payment declined") and return its stock.
+ * Round trips of a paid order: 3 for tx 1 (BEGIN, claim, order and
+ * products locked; stock taken and status moved; COMMIT), 1 for tx 2.
  * Stock is reserved exactly while an order is processing or completed, so
  * no crash between the two transactions can take it twice or lose it, and
  * product rows are never locked during payment. Every status change writes
@@ -132,6 +134,7 @@ static enum lookup job_lock(struct job *j, struct fulfil_order *o)
 /* tx 1 on the locked order o: 1 to go on to payment, 0 settled, -1. */
 static int job_decide(struct job *j, const struct fulfil_order *o)
 {
+	static const char reserved[] = "stock reserved";
 	char why[256];
 
 	j->attempt = o->attempts + 1;
@@ -149,7 +152,7 @@ static int job_decide(struct job *j, const struct fulfil_order *o)
 		log_msg(LL_WARN, j->id, "resuming after an interrupted attempt attempt=%d", j->attempt);
 		return fulfil_count_attempt(j->f, j->id) < 0 ? -1 : 1;
 	}
-	switch (fulfil_reserve(j->f, j->id, why, sizeof(why))) {
+	switch (fulfil_reserve(j->f, j->id, reserved, why, sizeof(why))) {
 	case RESERVE_ERROR:
 		return -1;
 	case RESERVE_SHORT:
@@ -158,28 +161,8 @@ static int job_decide(struct job *j, const struct fulfil_order *o)
 		break;
 	}
 	j->stock_changed = 1;
-	return job_move(j, ORDER_PENDING, ORDER_PROCESSING, "stock reserved", 1) < 0 ? -1 : 1;
-}
-
-/* tx 1: 1 to go on to payment, 0 settled (j->result), -1 database error. */
-static int job_start(struct job *j)
-{
-	struct fulfil_order o;
-	int rc;
-
-	switch (job_lock(j, &o)) {
-	case LOOKUP_ERROR:
-		return -1;
-	case LOOKUP_NONE:
-		log_msg(LL_WARN, j->id, "no such order");
-		j->result = JOB_POISON;
-		return 0;
-	case LOOKUP_FOUND:
-		break;
-	}
-	if ((rc = job_decide(j, &o)) < 0 || job_commit(j) < 0)
-		return -1;
-	return rc;
+	job_moved(j, ORDER_PENDING, ORDER_PROCESSING, reserved);
+	return 1;
 }
 
 int job_payment_accepted(const struct job *j)
@@ -195,7 +178,7 @@ static int job_complete(struct job *j)
 {
 	static const char reason[] = "payment accepted";
 
-	switch (fulfil_complete(j->f, j->id, reason)) {
+	switch (fulfil_complete(j->f, j->id, reason, &j->claim)) {
 	case MOVE_ERROR:
 		return -1;
 	case MOVE_UNKNOWN:
@@ -275,14 +258,37 @@ static void job_unclaim(struct job *j)
 	j->claim = 0;
 }
 
+/* tx 1 on the order fulfil_open() found: 1 to go on to payment, 0
+ * settled (j->result), -1 database error. */
+static int job_start(struct job *j)
+{
+	struct fulfil_order o;
+	int rc;
+
+	switch (fulfil_open(j->f, j->id, &j->claim, &o)) {
+	case OPEN_ERROR:
+		return -1;
+	case OPEN_HELD:
+		log_msg(LL_INFO, j->id, "in the hands of another worker; duplicate message dropped");
+		return 0;
+	case OPEN_NONE:
+		log_msg(LL_WARN, j->id, "no such order");
+		j->result = JOB_POISON;
+		return 0;
+	case OPEN_FOUND:
+		break;
+	}
+	if ((rc = job_decide(j, &o)) < 0 || job_commit(j) < 0)
+		return -1;
+	return rc;
+}
+
 enum job_result job_begin(struct job *j, const struct job_env *env, long long id)
 {
 	enum job_result r;
 	int rc;
 
 	job_init(j, env, id);
-	if (!job_claim(j))
-		return j->result;
 	rc = job_start(j);
 	if (rc > 0)
 		return JOB_PAY;
@@ -304,6 +310,36 @@ enum job_result job_settle(struct job *j, int paid)
 	if (r != JOB_RETRY)
 		job_unclaim(j);
 	return r;
+}
+
+int job_settle_paid(struct job *const *js, int n)
+{
+	static const char reason[] = "payment accepted";
+	long long ids[JOB_SETTLE_MAX];
+	unsigned sessions[JOB_SETTLE_MAX];
+	int done[JOB_SETTLE_MAX];
+
+	if (n < 1 || n > JOB_SETTLE_MAX)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		ids[i] = js[i]->id;
+		sessions[i] = js[i]->claim;
+	}
+	if (fulfil_complete_many(js[0]->f, ids, sessions, n, reason, done) < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		struct job *j = js[i];
+
+		j->claim = sessions[i];
+		if (done[i]) {
+			job_moved(j, ORDER_PROCESSING, ORDER_COMPLETED, reason);
+			job_committed(j);
+		} else {
+			log_msg(LL_INFO, j->id, "settled meanwhile");
+		}
+		job_unclaim(j);
+	}
+	return 0;
 }
 
 /* Runs fn with the order claimed. */

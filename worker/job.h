@@ -71,6 +71,16 @@ int job_payment_accepted(const struct job *j);
  * meanwhile. JOB_DONE, JOB_FAILED, or JOB_RETRY (claim kept: call again). */
 enum job_result job_settle(struct job *j, int paid);
 
+/* The most orders job_settle_paid() takes at once. */
+#define JOB_SETTLE_MAX 64
+
+/* job_settle(j, 1) for paid orders js[0..n) (n <= JOB_SETTLE_MAX, all
+ * on one worker's connection) at once: one statement completes those
+ * still processing, and their claims are dropped in the same round trip.
+ * 0 with every one settled (JOB_DONE: ack each); -1 when the database
+ * failed, with nothing changed: then settle each with job_settle(). */
+int job_settle_paid(struct job *const *js, int n);
+
 /* Marks order id failed with why (returning reserved stock) unless it is
  * final already: for a message given up on. JOB_DONE or an error result. */
 enum job_result job_give_up(const struct job_env *env, long long id, const char *why);

@@ -3,10 +3,11 @@
  *
  * Payment stands for a remote call, so the only long wait in an order's
  * life is spent in no code at all: one thread runs an event loop whose
- * timers are the payments in progress. Each turn of the loop settles at
- * most one order whose payment is due (tx 2, ack), then takes at most one
- * message (claim, tx 1), waiting for it no longer than the next payment's
- * due time. Up to BAKERY_WORKER_INFLIGHT orders are in payment at once; the
+ * timers are the payments in progress. Each turn of the loop settles the
+ * orders whose payment is due (tx 2, the paid ones in one statement, then
+ * an ack each), then takes a message (claim, tx 1), waiting for it no
+ * longer than the next payment's due time, and up to TAKE_MAX - 1 more
+ * that have come already. Up to BAKERY_WORKER_INFLIGHT orders are in payment at once; the
  * same number is the consumer's prefetch, so the broker never hands over
  * more than there are places for. The database work of an order takes a
  * millisecond or two, so one thread and one connection keep up, with no
@@ -52,6 +53,7 @@
 #define STOP_SETTLE_MS    15000 /* after the last payment, to settle on SIGTERM */
 #define BACKOFF_MIN_MS    250
 #define BACKOFF_MAX_MS    5000
+#define TAKE_MAX          16   /* messages taken in one turn, at most */
 
 /* An order in payment: its job, its message (acked after tx 2), and when
  * the payment answers. */
@@ -318,6 +320,48 @@ static void worker_settle(struct worker *w, struct flight *f)
 	w->nflight--;
 }
 
+/* The paid orders of batch[0..n) settled together (tx 2 in one
+ * statement), then acked; each on its own if the database failed. */
+static void worker_settle_batch(struct worker *w, struct flight *const *batch, int n)
+{
+	struct job *jobs[JOB_SETTLE_MAX];
+
+	for (int i = 0; i < n; i++)
+		jobs[i] = &batch[i]->job;
+	if (n < 2 || job_settle_paid(jobs, n) < 0) {
+		/* Stopping and out of time: the rest stay unacked, redelivered. */
+		for (int i = 0; i < n && !w->abandon; i++)
+			worker_settle(w, batch[i]);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		worker_settle_msg(w, &batch[i]->msg, batch[i]->job.id, JOB_DONE);
+		batch[i]->used = 0;
+		w->nflight--;
+	}
+}
+
+/* Every order whose payment has answered by now: the declined each on its
+ * own, the paid in one batch. */
+static void worker_settle_due(struct worker *w, long long now)
+{
+	struct flight *batch[JOB_SETTLE_MAX];
+	int n = 0;
+
+	for (int i = 0; i < w->cfg->worker_inflight && n < JOB_SETTLE_MAX && !w->abandon; i++) {
+		struct flight *f = &w->flights[i];
+
+		if (!f->used || f->due_ms > now)
+			continue;
+		if (job_payment_accepted(&f->job))
+			batch[n++] = f;
+		else
+			worker_settle(w, f);
+	}
+	if (!w->abandon)
+		worker_settle_batch(w, batch, n);
+}
+
 /* A dead letter is always acked once handled: it has nowhere else to go. */
 static void worker_dead(struct worker *w, const struct mq_message *msg, long long id)
 {
@@ -380,8 +424,14 @@ static void worker_take(struct worker *w, int wait_ms)
 		rc = mq_next(w->in, &msg, wait_ms);
 	else
 		worker_idle(w, wait_ms);
-	if (rc == 1)
+	/* Then what else has come, without waiting: orders taken together
+	 * are due together, and settle in one batch. */
+	for (int k = 0; rc == 1; k++) {
 		worker_message(w, &msg);
+		if (k + 1 >= TAKE_MAX || w->nflight >= w->cfg->worker_inflight)
+			break;
+		rc = mq_next(w->in, &msg, 0);
+	}
 	/* Not right after the broker went away: the relay would only fail. */
 	if (rc >= 0 && clock_ms() >= w->next_relay_ms) {
 		/* A full batch (a backlog after the broker was down): the next
@@ -404,7 +454,7 @@ static void worker_turn(struct worker *w)
 
 	metrics_worker_beat(w->nflight);
 	if (f && f->due_ms <= now) {
-		worker_settle(w, f);
+		worker_settle_due(w, now);
 		wait_ms = 0;
 	} else if (f && f->due_ms - now < WAIT_MS) {
 		wait_ms = (int)(f->due_ms - now);
