@@ -38,14 +38,6 @@ PGresult *db_exec(struct db *db, struct db_stmt *stmt, const char *const *params
 /* db_exec() of a statement whose one parameter is an id. */
 PGresult *db_exec_id(struct db *db, struct db_stmt *stmt, long long id, char sqlstate[6]);
 
-/* Read-only statements stmts[0..n) in one round trip (libpq's pipeline
- * mode), each with the first of params it takes ($1 means the same for all).
- * 0 with out[0..n) filled (owned by the caller, PQclear each), or -1 after
- * logging the cause, with none left. A connection found lost is replaced
- * and the batch sent once more. */
-int db_exec_batch(struct db *db, struct db_stmt *const *stmts, int n, const char *const *params,
-		  PGresult **out);
-
 /* One statement of db_exec_steps(): stmt with its text parameters. */
 struct db_step {
 	struct db_stmt *stmt;
