@@ -196,10 +196,10 @@ sub slot_rules {
 	return %r;
 }
 
-# Every placement run starts with the fortnight's pickup slots free (and
-# no day noted full), so
-# that each books the same slots (capacity 10 each: a run fills them, and
-# the rest of its orders are placed without one, as placement does).
+# Every placement run starts with the fortnight's pickup slots free and no
+# day noted full, so that each books the same slots (capacity 10 each: a
+# run fills them, and the rest of its orders are placed without one, as
+# placement does).
 sub free_slots { sql(q{TRUNCATE slot_bookings, slot_full_days}) }
 
 sub pct {
