@@ -77,6 +77,23 @@ static enum fill_outcome print_json(cJSON *root, char **text, size_t *len)
 	return *text ? FILL_OK : FILL_NO_MEMORY;
 }
 
+/* Whether branch (0: the default one) exists: FILL_OK, FILL_NO_BRANCH or
+ * FILL_DB_DOWN. */
+static enum fill_outcome branch_known(struct app *app, long long branch)
+{
+	struct branch b;
+
+	switch (branch ? branch_get(app->db, branch, &b) : LOOKUP_FOUND) {
+	case LOOKUP_FOUND:
+		return FILL_OK;
+	case LOOKUP_NONE:
+		return FILL_NO_BRANCH;
+	case LOOKUP_ERROR:
+		break;
+	}
+	return FILL_DB_DOWN;
+}
+
 /* The listing of a struct listing_query. No entry for a listing no product
  * is in (any string could be a category). */
 static enum fill_outcome listing_from_db(struct app *app, const void *what, char **text,
@@ -85,19 +102,12 @@ static enum fill_outcome listing_from_db(struct app *app, const void *what, char
 	const struct listing_query *q = what;
 	struct product_list list;
 	enum fill_outcome rc;
-	struct branch b;
 	cJSON *arr;
 	int none;
 
 	*text = NULL;
-	switch (q->filter.branch ? branch_get(app->db, q->filter.branch, &b) : LOOKUP_FOUND) {
-	case LOOKUP_FOUND:
-		break;
-	case LOOKUP_NONE:
-		return FILL_NO_BRANCH;
-	case LOOKUP_ERROR:
-		return FILL_DB_DOWN;
-	}
+	if ((rc = branch_known(app, q->filter.branch)) != FILL_OK)
+		return rc;
 	if (product_list(app->db, &q->filter, &list) < 0)
 		return FILL_DB_DOWN;
 	arr = cJSON_CreateArray();
@@ -385,28 +395,23 @@ static enum fill_outcome product_from_db(struct app *app, const void *what, char
 {
 	const struct product_query *q = what;
 	struct product_list list;
-	struct branch b;
-	enum lookup found = LOOKUP_FOUND;
+	enum fill_outcome rc;
+	enum lookup found;
 	cJSON *o;
 
 	*text = NULL;
-	if (q->branch)
-		found = branch_get(app->db, q->branch, &b);
-	if (found == LOOKUP_NONE)
-		return FILL_NO_BRANCH;
-	if (found == LOOKUP_FOUND)
-		found = product_get(app->db, q->id, q->branch, &list);
+	if ((rc = branch_known(app, q->branch)) != FILL_OK)
+		return rc;
+	found = product_get(app->db, q->id, q->branch, &list);
 	if (found == LOOKUP_ERROR)
 		return FILL_DB_DOWN;
 	if (found == LOOKUP_NONE)
 		return FILL_NO_PRODUCT;
 	/* Withdrawn from sale: not there for customers. */
 	o = list.items[0].active ? api_product_json(&list.items[0], 0) : NULL;
-	found = list.items[0].active ? LOOKUP_FOUND : LOOKUP_NONE;
+	rc = list.items[0].active ? print_json(o, text, len) : FILL_NO_PRODUCT;
 	product_list_release(&list);
-	if (found == LOOKUP_NONE)
-		return FILL_NO_PRODUCT;
-	return print_json(o, text, len);
+	return rc;
 }
 
 /* GET /api/products/{id}[?branch=]: 200 the product with that branch's

@@ -160,6 +160,15 @@ static int db_prepare(struct db *db, struct db_stmt *stmt)
 	return ok ? 0 : -1;
 }
 
+/* Constraint violations (class 23) and the application's own conditions
+ * (class BK, raised by the schema's functions) are the caller's business
+ * when it asked for the SQLSTATE, not an error to log here. */
+static int left_to_caller(const char *sqlstate)
+{
+	return sqlstate && ((sqlstate[0] == '2' && sqlstate[1] == '3') ||
+			    (sqlstate[0] == 'B' && sqlstate[1] == 'K'));
+}
+
 /* One attempt; *lost is set when the connection died under the call. */
 static PGresult *db_exec_once(struct db *db, struct db_stmt *stmt,
 			      const char *const *params, char sqlstate[6], int *lost)
@@ -184,11 +193,7 @@ static PGresult *db_exec_once(struct db *db, struct db_stmt *stmt,
 		snprintf(sqlstate, 6, "%s", state ? state : "");
 	}
 	*lost = PQstatus(db->conn) != CONNECTION_OK;
-	/* Constraint violations and the application's own conditions (class
-	 * BK, raised by the schema's functions) are the caller's business,
-	 * not an error here. */
-	if (!(sqlstate && ((sqlstate[0] == '2' && sqlstate[1] == '3') ||
-			   (sqlstate[0] == 'B' && sqlstate[1] == 'K'))))
+	if (!left_to_caller(sqlstate))
 		log_error("postgres %s failed: %s", stmt->name, PQerrorMessage(db->conn));
 	PQclear(res);
 	return NULL;
@@ -241,7 +246,8 @@ static int steps_send(struct db *db, const struct db_step *steps, int n)
 	return PQpipelineSync(db->conn) == 1 ? 0 : -1;
 }
 
-/* The first failure of a step: logged once, its SQLSTATE kept. */
+/* The first failure of a step: its SQLSTATE kept, logged as db_exec()
+ * logs. */
 static void steps_failed(struct db *db, const struct db_stmt *stmt, const PGresult *r,
 			 char sqlstate[6])
 {
@@ -249,8 +255,10 @@ static void steps_failed(struct db *db, const struct db_stmt *stmt, const PGresu
 
 	if (sqlstate)
 		snprintf(sqlstate, 6, "%s", state ? state : "");
-	log_error("postgres %s failed: %s", stmt->name,
-		  PQresultErrorMessage(r)[0] ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
+	if (!left_to_caller(sqlstate))
+		log_error("postgres %s failed: %s", stmt->name,
+			  PQresultErrorMessage(r)[0] ? PQresultErrorMessage(r)
+						     : PQerrorMessage(db->conn));
 }
 
 /* Takes every step's result (each followed by a NULL) and the sync.

@@ -409,8 +409,8 @@ static void mark_done(const PGresult *res, const long long *ids, int n, int *don
 	}
 }
 
-/* The ids of ids[0..n) whose claim this connection holds, into mine
- * (sessions[] zeroed for them once released): how many. */
+/* The ids of ids[0..n) whose claim this connection holds, into mine:
+ * how many. */
 static int held_here(struct fulfil *f, const long long *ids, const unsigned *sessions, int n,
 		     long long *mine)
 {
@@ -437,6 +437,8 @@ int fulfil_complete_many(struct fulfil *f, const long long *ids, unsigned *sessi
 	memset(done, 0, sizeof(*done) * (size_t)n);
 	if (mine && all && held)
 		rc = db_exec_steps(f->db, steps, k ? 2 : 1, 0, res, f->sqlstate);
+	else if (mine == NULL)
+		log_error("out of memory"); /* db_array_literal logs its own */
 	if (rc == 0) {
 		mark_done(res[0], ids, n, done);
 		for (int i = 0; k && i < n; i++)

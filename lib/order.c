@@ -6,10 +6,11 @@
  * slot booked (slot_for_order(), schema 005: the next free one when none
  * is asked for), the items priced from the products table, the total
  * summed from those items, and the first history event; when it cannot
- * store the order it fails, and nothing of it is kept. A place in a slot comes back by a trigger (schema 004)
- * when the order is cancelled, fails or is refunded. Every later status
- * change, the customer's cancel and the worker's steps alike, is the one
- * move statement: the order row and its history event together. */
+ * store the order it fails, and nothing of it is kept. A place in a slot
+ * comes back by a trigger (schema 004) when the order is cancelled, fails
+ * or is refunded. Every later status change, the customer's cancel and the
+ * worker's steps alike, is the one move statement: the order row and its
+ * history event together. */
 #include "order.h"
 #include "order_move.h"
 
@@ -335,6 +336,11 @@ static enum order_place_result insert(struct db *db, const struct order_new *req
 	free(qtys);
 	if (res == NULL)
 		return place_failed(state);
+	if (PQntuples(res) != 1) { /* one row by construction, or an error */
+		log_error("postgres %s: %d rows", place_order.name, PQntuples(res));
+		PQclear(res);
+		return PLACE_ERROR;
+	}
 	out->id = db_ll(res, 0, 0);
 	out->total_cents = db_ll(res, 0, 1);
 	out->branch_id = db_ll(res, 0, 2);

@@ -128,7 +128,6 @@ CREATE TRIGGER branch_capacity_changed AFTER UPDATE OF slot_capacity ON branches
     FOR EACH ROW WHEN (OLD.slot_capacity IS DISTINCT FROM NEW.slot_capacity)
     EXECUTE FUNCTION branch_capacity_changed();
 
-
 -- The pickup slot of a new order, booked inside placement's one statement
 -- (lib/order.c): at, or the next free one when at is NULL (NULL when none
 -- is free). Raises BK002 when at is not a bookable slot start of the

@@ -70,7 +70,11 @@ my $other = $ids[4];
 sql(q{WITH o AS (UPDATE orders SET status = 'completed', updated_at = now() WHERE id = $1 AND status = 'processing'
 	RETURNING id) INSERT INTO order_history (order_id, from_status, to_status, reason)
 	SELECT id, 'processing', 'completed', 'settled by the test' FROM o}, $other);
-sleep 2; # past every payment's due time while the worker is frozen
+# Every payment falls due (1.5 s after its order went into payment, and a
+# margin) while the worker is frozen.
+ok(wait_until(10, sub { (sql(q{SELECT bool_and(clock_timestamp() > updated_at + interval '2 s')
+	FROM orders WHERE id = ANY($1::bigint[])}, '{' . join(',', @ids) . '}'))[0][0] eq 't' }),
+	"every payment's due time passed while the worker was frozen");
 kill 'CONT', $w;
 ok(wait_final(30, @ids), 'every order settled after the worker thawed');
 is_deeply([ finals(@ids) ], [ (1) x 10 ], 'each exactly once, the one settled elsewhere too');
