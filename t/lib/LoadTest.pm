@@ -86,7 +86,10 @@ sub stack_worker_pids {
 		my ($pid) = $dir =~ m{(\d+)$};
 		open(my $c, '<', "$dir/cmdline") or next;
 		my $cmd = do { local $/; <$c> } // '';
-		next unless $cmd =~ m{bakery-worker\0?};
+		# The program itself (argv[0]), not any command line that names
+		# the word, such as a state directory called after it.
+		my ($prog) = split /\0/, $cmd;
+		next unless ($prog // '') =~ m{(?:^|/)bakery-worker$};
 		open(my $e, '<', "$dir/environ") or next;
 		my $env = do { local $/; <$e> } // '';
 		push @pids, $pid if index("\0$env", "\0BAKERY_VAR=$ENV{BAKERY_VAR}\0") >= 0;
