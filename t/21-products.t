@@ -17,10 +17,10 @@ is($r->{headers}{'x-cache'}, 'MISS', 'first listing comes from PostgreSQL');
 my $list = $r->{json};
 ok(ref $list eq 'ARRAY' && @$list >= 12, 'at least 12 products in the seed catalogue');
 
-my %db = map { $_->[0] => $_ } sql('SELECT id, name, category, price_cents, stock FROM products WHERE active');
+my %db = map { $_->[0] => $_ } sql('SELECT id, name, category, price_cents, stock, description FROM products WHERE active');
 is(scalar @$list, scalar keys %db, 'every active product listed');
 my %cats;
-my $sorted = 1;
+my ($sorted, $described) = (1, 0);
 for my $i (0 .. $#$list) {
 	my $p = $list->[$i];
 	$cats{ $p->{category} }++;
@@ -30,13 +30,16 @@ for my $i (0 .. $#$list) {
 	my $want = sprintf('%d.%02d', int($cents / 100), $cents % 100);
 	ok(abs($p->{price} * 100 - $cents) < 1e-9, "price of $p->{name} is exactly $want");
 	is($p->{stock}, $row->[4], "stock of $p->{name}");
-	ok(length($p->{description}) > 0, "$p->{name} has a description");
+	is($p->{description}, $row->[5], "description of $p->{name} from the database");
+	$described++ if length $p->{description};
 	if ($i > 0) {
 		my $q = $list->[ $i - 1 ];
 		$sorted = 0 if ($q->{category} cmp $p->{category} || $q->{name} cmp $p->{name}) > 0;
 	}
 }
 ok($sorted, 'ordered by category, then name');
+# Products other tests made may have none; the seed's 12 have one each.
+cmp_ok($described, '>=', 12, 'the seed catalogue is described');
 cmp_ok(scalar keys %cats, '>=', 4, 'at least 4 categories');
 like($r->{body}, qr/"price":\d+\.\d{2}[,}]/, 'money rendered with two decimals, not a float');
 
