@@ -24,6 +24,10 @@ const PAGES = [
   { path: '/staff/branches.html', ready: '#branch-list li' },
 ];
 
+// Every page above, in the navigation's order.
+const ORDER = ['/staff/dashboard.html', '/staff/products.html', '/staff/orders.html', '/staff/pickups.html',
+  '/staff/production.html', '/staff/branches.html', '/staff/audit.html'];
+
 async function focusVisible(page) {
   await page.locator('body').click({ position: { x: 1, y: 1 } });
   await page.keyboard.press('Tab');
@@ -45,6 +49,15 @@ async function checkPage(page, path) {
     ...[...document.querySelectorAll('[style], style')].map((e) => e.tagName),
   ]);
   same(inline.length, 0, `${path}: inline code ${inline.join(', ')}`);
+}
+
+// The header's navigation lists every page, and marks this one, only.
+async function navChecks(page, path) {
+  const nav = page.getByRole('navigation', { name: 'Staff' });
+  const links = await nav.getByRole('link').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  same(links.join(' '), ORDER.join(' '), `${path}: the navigation lists every staff page, in order`);
+  const current = await nav.locator('[aria-current="page"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  same(current.join(' '), path, `${path}: the navigation marks this page`);
 }
 
 async function phoneChecks(page, what) {
@@ -83,6 +96,7 @@ async function main() {
     await test(`${path} at 375 px: fits, labelled, focus ring, contrast, CSP`, async (page) => {
       await checkPage(page, path);
       await page.locator(ready).first().waitFor({ timeout: 10000 });
+      await navChecks(page, path);
       if (path.endsWith('products.html')) {
         const row = page.locator(`li.product-row[data-product-id="${id}"]`);
         same(await row.locator('.item-title').textContent(), HOSTILE, 'hostile name shown as text');

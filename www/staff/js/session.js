@@ -1,10 +1,36 @@
-// session.js - what every staff page but the login shares: the signed-in
-// name in the header, the log-out button, and the rule that a 401 from any
-// call sends the browser to the login page (which comes back here after).
+// session.js - what every staff page but the login shares: the header (the
+// navigation, the signed-in name and the log-out button), and the rule that
+// a 401 from any call sends the browser to the login page (which comes back
+// here after).
 import { ApiError, logout, me } from './staff-api.js';
-import { byId, replace } from '/js/dom.js';
+import { byId, h, replace } from '/js/dom.js';
 
 export const LOGIN = '/staff/';
+
+// The staff pages, in the order the navigation lists them.
+const PAGES = [
+  ['/staff/dashboard.html', 'Dashboard'],
+  ['/staff/products.html', 'Products'],
+  ['/staff/orders.html', 'Orders'],
+  ['/staff/pickups.html', 'Pickups'],
+  ['/staff/production.html', 'Production'],
+  ['/staff/branches.html', 'Branches'],
+  ['/staff/audit.html', 'Audit log'],
+];
+
+// The inside of the page's <header id="staff-header">: the brand, the
+// navigation with this page marked, and who is signed in.
+function header() {
+  const here = window.location.pathname;
+  const links = PAGES.map(([href, label]) =>
+    h('li', {}, h('a', { href, 'aria-current': href === here ? 'page' : null }, label)));
+  const logo = h('img', { src: '/img/logo.svg', alt: '', width: 40, height: 40 });
+  return h('div', { class: 'wrap header-inner' },
+    h('a', { class: 'brand', href: PAGES[0][0] }, logo, h('span', {}, 'Bakery staff')),
+    h('nav', { class: 'site-nav', 'aria-label': 'Staff' }, h('ul', {}, links)),
+    h('p', { class: 'staff-user' }, h('span', { id: 'staff-user' }), ' ',
+      h('button', { id: 'logout', class: 'link-button', type: 'button' }, 'Log out')));
+}
 
 // The login page, told to come back to this page (path and query) after.
 export function loginUrl() {
@@ -46,6 +72,7 @@ async function onLogout(event) {
 
 // Fills the header; call once per page before its own loading.
 export function startPage() {
+  replace(byId('staff-header'), header());
   byId('logout').addEventListener('click', onLogout);
   showUser();
 }
