@@ -200,7 +200,16 @@ sub slot_rules {
 # day noted full, so that each books the same slots (capacity 10 each: a
 # run fills them, and the rest of its orders are placed without one, as
 # placement does).
-sub free_slots { sql(q{TRUNCATE slot_bookings, slot_full_days}) }
+# Empties the pickup slots and the notes of full days. A placement of the
+# run before may still be finishing: the days' notes are locked first, as a
+# placement's walk reads them first, and a deadlock all the same is retried.
+sub free_slots {
+	for my $try (1 .. 5) {
+		return if eval { sql(q{TRUNCATE slot_full_days, slot_bookings}); 1 };
+		die $@ unless $@ =~ /deadlock detected/ && $try < 5;
+		select(undef, undef, undef, 0.2);
+	}
+}
 
 sub pct {
 	my ($sorted, $p) = @_;
