@@ -206,9 +206,8 @@ static int place(struct app *app, const struct request *req, struct response *re
 		response_header(res, "Idempotent-Replayed", "true");
 		return 0;
 	}
-	/* Nothing can be kept for a new id, unless ids were reused (a restored
-	 * database): dropped all the same. */
-	cache_orders_invalidate(app->cache, &placed->id, 1);
+	/* Nothing is kept for an id before its order exists (a 404 is never
+	 * stored), so placement has nothing to drop (design-decisions.md). */
 	/* The confirm is taken after the answer (api_orders_settle). */
 	if (mq_publish_order_nowait(app->mq, placed->id) < 0)
 		log_msg(LL_WARN, placed->id, "order accepted but not queued; the relay will send it");

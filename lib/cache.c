@@ -514,7 +514,7 @@ static int order_del(struct cache *c, const long long *ids, int n)
 	return r ? 0 : -1;
 }
 
-int cache_orders_invalidate(struct cache *c, const long long *ids, int n)
+int cache_orders_drop(struct cache *c, const long long *ids, int n)
 {
 	if (c == NULL || n <= 0)
 		return 0;
@@ -523,7 +523,15 @@ int cache_orders_invalidate(struct cache *c, const long long *ids, int n)
 		c->orders_owed = 1;
 		return -1;
 	}
-	cache_flush_messages(c);
+	return 0;
+}
+
+int cache_orders_invalidate(struct cache *c, const long long *ids, int n)
+{
+	if (cache_orders_drop(c, ids, n) < 0)
+		return -1;
+	if (c && n > 0)
+		cache_flush_messages(c);
 	return 0;
 }
 

@@ -86,6 +86,11 @@ int cache_order_put(struct cache *c, long long id, const char *mark, long long g
  * order kept. c may be NULL (nothing to do). 0 or -1. */
 int cache_orders_invalidate(struct cache *c, const long long *ids, int n);
 
+/* cache_orders_invalidate() without the wait: for a writer no answer
+ * waits on (the worker, the relay), which saves a round trip; the readers
+ * are told a moment later. */
+int cache_orders_drop(struct cache *c, const long long *ids, int n);
+
 /* Drops every order kept (a change every order of a branch shows: its
  * name or address), by bumping the orders generation; otherwise as
  * cache_orders_invalidate(). */

@@ -39,7 +39,7 @@ static int relay_batch(struct relay *r, relay_select *select, int secs, const ch
 		fulfil_rollback(r->fulfil);
 		return -1;
 	}
-	cache_orders_invalidate(r->cache, ids, sent); /* updated_at of processing ones */
+	cache_orders_drop(r->cache, ids, sent); /* updated_at of processing ones */
 	for (int i = 0; i < sent; i++)
 		log_msg(LL_INFO, ids[i], "published by the relay (%s)", what);
 	return sent < n ? -1 : sent;
