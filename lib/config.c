@@ -58,7 +58,7 @@ static const struct config_param params[] = {
 	{ "BAKERY_PROCESSES", CONFIG_INT, FIELD(processes), "4", 1, 256, 0, NULL,
 	  "responder processes in the pre-fork pool" },
 	{ "BAKERY_CACHE_TTL", CONFIG_INT, FIELD(cache_ttl), "300", 0, 86400, 0, NULL,
-	  "seconds the product listing stays cached in Redis; 0 = no caching" },
+	  "seconds the product listing stays cached in Redis (an order: at most 10); 0 = no caching" },
 	{ "BAKERY_PAYMENT_DELAY_MS", CONFIG_INT, FIELD(payment_delay_ms), "500", 0, 60000, 0, NULL,
 	  "simulated payment time in the worker, milliseconds" },
 	{ "BAKERY_CONNECT_TIMEOUT_MS", CONFIG_INT, FIELD(connect_timeout_ms), "2000", 100, 60000, 0, NULL,
