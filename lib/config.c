@@ -49,7 +49,7 @@ static const struct config_param params[] = {
 	  " no GSSAPI encryption unless it sets `gssencmode`" },
 	{ "REDIS_URL", CONFIG_STRING, FIELD(redis_url),
 	  "redis://127.0.0.1:6380/0", 0, 0, 1, check_redis_url,
-	  "Redis for the product cache: `redis://[:pass@]host:port/db` or `unix:/path`" },
+	  "Redis for the product and order cache: `redis://[:pass@]host:port/db` or `unix:/path`" },
 	{ "AMQP_URL", CONFIG_STRING, FIELD(amqp_url),
 	  "amqp://bakery:bakery@127.0.0.1:5673/bakery", 0, 0, 1, check_amqp_url,
 	  "RabbitMQ: `amqp://user:pass@host:port/vhost`" },
