@@ -205,6 +205,7 @@ void api_staff_branches_update(struct app *app, const struct request *req, struc
 	case LOOKUP_FOUND:
 		break;
 	}
+	cache_orders_invalidate_all(app->cache); /* its orders show its name and address */
 	log_info("branch %lld changed by %s", args->id[0], args->access.session.username);
 	send_branch(app, res, 200, args->id[0]);
 }

@@ -13,9 +13,11 @@
 #include <string.h>
 
 #include "api.h"
+#include "cache.h"
 #include "clock.h"
 #include "json.h"
 #include "log.h"
+#include "memo.h"
 #include "mq.h"
 #include "order.h"
 #include "order_input.h"
@@ -24,6 +26,9 @@
 #define IDEMPOTENCY_KEY_MAX 200
 #define SEED_CUSTOMER_NAME "Guest"
 #define SEED_CUSTOMER_EMAIL "guest@bakery.invalid"
+/* The longest an order is kept in Redis: the bound on a copy whose
+ * invalidation was lost (docs/design-decisions.md, "Cache"). */
+#define ORDER_CACHE_TTL_MS 10000
 
 /* Fingerprint of what was ordered, to tell a retry from a reused key:
  * SHA-256, as the derived token depends on it (order_token_new). */
@@ -201,6 +206,8 @@ static int place(struct app *app, const struct request *req, struct response *re
 		response_header(res, "Idempotent-Replayed", "true");
 		return 0;
 	}
+	/* Nothing is kept for an id before its order exists (a 404 is never
+	 * stored), so placement has nothing to drop (design-decisions.md). */
 	/* The confirm is taken after the answer (api_orders_settle). */
 	if (mq_publish_order_nowait(app->mq, placed->id) < 0)
 		log_msg(LL_WARN, placed->id, "order accepted but not queued; the relay will send it");
@@ -321,20 +328,19 @@ void api_order_seed_create(struct app *app, const struct request *req, struct re
 }
 
 /* Order token or staff (ROUTE_ORDER_ACCESS): whether the caller may see the
- * customer of o and cancel it. */
-static int may_access(const struct route_args *args, const struct order *o)
+ * customer of the order whose token has token_hash, and cancel it. */
+static int may_access(const struct route_args *args, const char *token_hash)
 {
 	const struct route_access *a = &args->access;
 
-	return a->staff || (a->token[0] && order_token_matches(a->token, o->token_hash));
+	return a->staff || (a->token[0] && order_token_matches(a->token, token_hash));
 }
 
-/* Reads the order of args->id[0] (release it with order_release): 0, or
- * -1 with res filled (404, 503). */
-static int load_order(struct app *app, const struct route_args *args, struct order *o,
-		      struct response *res)
+/* Reads order id (release it with order_release): 0, or -1 with res
+ * filled (404, 503). */
+static int load_order(struct app *app, long long id, struct order *o, struct response *res)
 {
-	switch (order_get(app->db, args->id[0], app->cfg->tz, o)) {
+	switch (order_get(app->db, id, app->cfg->tz, o)) {
 	case LOOKUP_FOUND:
 		return 0;
 	case LOOKUP_NONE:
@@ -407,18 +413,143 @@ static cJSON *order_to_json(const struct order *o, int with_customer)
 	return root;
 }
 
+/* An order's answers as kept in Redis: its token's hash, the length of
+ * the answer without the customer, then that answer and the one with the
+ * customer ("HASH\nLEN\nJSONJSON"), so a copy decides access as the
+ * order read from PostgreSQL does, and answers the same bytes. */
+struct order_answers {
+	const char *token_hash;
+	char *plain, *full;
+	size_t plain_len, full_len;
+};
+
+/* text[0..len) (NUL-terminated, modified) into a: 0, or -1 when it is no
+ * order's answers. */
+static int answers_parse(char *text, size_t len, struct order_answers *a)
+{
+	char *nl = memchr(text, '\n', len), *end;
+	unsigned long long n;
+
+	if (nl == NULL)
+		return -1;
+	*nl = '\0';
+	n = strtoull(nl + 1, &end, 10);
+	if (end == nl + 1 || *end != '\n' || n > len - (size_t)(end + 1 - text))
+		return -1;
+	a->token_hash = text;
+	a->plain = end + 1;
+	a->plain_len = (size_t)n;
+	a->full = a->plain + n;
+	a->full_len = len - (size_t)(a->full - text);
+	return 0;
+}
+
+/* The JSON of order_to_json(o, with_customer), malloc'd. */
+static char *order_text(const struct order *o, int with_customer, size_t *len)
+{
+	cJSON *root = order_to_json(o, with_customer);
+	char *text = root ? json_print(root, len) : NULL;
+
+	cJSON_Delete(root);
+	return text;
+}
+
+/* Order id's answers made from PostgreSQL, malloc'd, or NULL with res
+ * filled. */
+static char *answers_from_db(struct app *app, long long id, size_t *len, struct response *res)
+{
+	struct order o;
+	size_t plain_len = 0, full_len = 0, head;
+	char *plain, *full, *text = NULL;
+
+	if (load_order(app, id, &o, res) < 0)
+		return NULL;
+	plain = order_text(&o, 0, &plain_len);
+	full = order_text(&o, 1, &full_len);
+	head = strlen(o.token_hash) + 24;
+	if (plain && full && (text = malloc(head + plain_len + full_len + 1)) != NULL) {
+		*len = (size_t)snprintf(text, head, "%s\n%zu\n", o.token_hash, plain_len);
+		memcpy(text + *len, plain, plain_len);
+		memcpy(text + *len + plain_len, full, full_len);
+		*len += plain_len + full_len;
+		text[*len] = '\0';
+	}
+	free(plain);
+	free(full);
+	order_release(&o);
+	if (text == NULL)
+		api_out_of_memory(res);
+	return text;
+}
+
+static int order_ttl_ms(const struct app *app)
+{
+	long long ttl = app->cfg->cache_ttl * 1000LL;
+
+	return ttl < ORDER_CACHE_TTL_MS ? (int)ttl : ORDER_CACHE_TTL_MS;
+}
+
+/* Order id's answers: from this process's copy, from Redis, else from
+ * PostgreSQL (then stored by the one fill that marked the key, unless an
+ * invalidation came meanwhile). NULL with res filled. */
+static char *order_answers(struct app *app, long long id, size_t *len, struct response *res)
+{
+	char field[MEMO_FIELD_MAX], mark[CACHE_MARK_LEN];
+	int ttl_ms = order_ttl_ms(app), marked = -1;
+	long long gen = 0;
+	char *body = NULL;
+
+	if (ttl_ms > 0) {
+		/* Taken before the read: a change after it bumps the epoch. */
+		unsigned epoch = cache_epoch(app->cache);
+		int got;
+
+		/* 0xfe is no UTF-8 byte: no listing's field is like it. */
+		snprintf(field, sizeof(field), "\xfe" "order:%lld", id);
+		if ((body = memo_get(field, epoch, len)) != NULL)
+			return body;
+		got = cache_order_get(app->cache, id, &body, len, &gen);
+		if (got == 1) {
+			memo_put(field, epoch, body, *len);
+			return body;
+		}
+		if (got == 0)
+			marked = cache_order_mark(app->cache, id, mark);
+	}
+	body = answers_from_db(app, id, len, res);
+	if (body && marked == 1)
+		cache_order_put(app->cache, id, mark, gen, body, *len, ttl_ms);
+	return body;
+}
+
 /* GET /api/orders/{id}: 200 the order (with the customer for its token or
- * staff); 404 no such order; 503 PostgreSQL down; 500 out of memory. */
+ * staff), kept in Redis and dropped by every change of it; 404 no such
+ * order; 503 PostgreSQL down and nothing kept; 500 out of memory. */
 void api_orders_get(struct app *app, const struct request *req, struct response *res,
 		    const struct route_args *args)
 {
-	struct order o;
+	struct order_answers a;
+	size_t len = 0, n;
+	char *text = order_answers(app, args->id[0], &len, res), *json;
 
 	(void)req;
-	if (load_order(app, args, &o, res) < 0)
+	if (text && answers_parse(text, len, &a) < 0) {
+		log_error("order %lld: malformed answers in redis; reading postgres", args->id[0]);
+		free(text);
+		text = answers_from_db(app, args->id[0], &len, res);
+		if (text && answers_parse(text, len, &a) < 0) {
+			free(text);
+			text = NULL;
+			api_out_of_memory(res);
+		}
+	}
+	if (text == NULL)
 		return;
-	api_send_json(res, 200, order_to_json(&o, may_access(args, &o)));
-	order_release(&o);
+	json = may_access(args, a.token_hash) ? a.full : a.plain;
+	n = json == a.full ? a.full_len : a.plain_len;
+	memmove(text, json, n);
+	text[n] = '\0';
+	response_json(res, 200, text, n);
 }
 
 /* GET /api/order/{id}, /order/{id} (seed shape): 200 {order_id, status};
@@ -430,7 +561,7 @@ void api_order_seed_get(struct app *app, const struct request *req, struct respo
 	cJSON *root;
 
 	(void)req;
-	if (load_order(app, args, &o, res) < 0)
+	if (load_order(app, args->id[0], &o, res) < 0)
 		return;
 	root = cJSON_CreateObject();
 	if (root && (!cJSON_AddNumberToObject(root, "order_id", (double)o.id) ||
@@ -453,9 +584,9 @@ void api_orders_cancel(struct app *app, const struct request *req, struct respon
 	char msg[96];
 	int rc;
 
-	if (load_order(app, args, &o, res) < 0)
+	if (load_order(app, args->id[0], &o, res) < 0)
 		return;
-	rc = may_access(args, &o);
+	rc = may_access(args, o.token_hash);
 	order_release(&o);
 	if (!rc) {
 		response_error(res, 403, "forbidden", "token",
@@ -472,6 +603,7 @@ void api_orders_cancel(struct app *app, const struct request *req, struct respon
 		response_error(res, 409, "invalid_state", NULL, msg);
 		return;
 	case MOVE_DONE:
+		cache_orders_invalidate(app->cache, &args->id[0], 1);
 		log_msg(LL_INFO, args->id[0], "order cancelled by the customer");
 		break;
 	case MOVE_UNKNOWN:

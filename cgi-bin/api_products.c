@@ -13,10 +13,10 @@
 #include "api.h"
 #include "branch.h"
 #include "cache.h"
-#include "clock.h"
 #include "hash.h"
 #include "json.h"
 #include "log.h"
+#include "memo.h"
 #include "metrics.h"
 #include "order_input.h"
 #include "product.h"
@@ -177,59 +177,6 @@ static int wait_for_refill(struct app *app, const char *variant, char **body, si
 			return 1;
 	}
 	return 0;
-}
-
-/* Copies of answers read from Redis, kept while cache_epoch() says they
- * are still what Redis holds, so that a hit needs no round trip to Redis.
- * Lives as long as the process; replaced in turn. */
-#define MEMO_SLOTS 16
-#define MEMO_FIELD_MAX 64
-#define MEMO_MAX_AGE_MS 1000 /* a bound for a Redis that hangs without closing */
-
-static struct memo {
-	char field[MEMO_FIELD_MAX];
-	char *body;
-	size_t len;
-	unsigned epoch;
-	long long at_ms;
-} memos[MEMO_SLOTS];
-static unsigned memo_next;
-
-/* A malloc'd copy of the answer kept for field in this epoch, or NULL. */
-static char *memo_get(const char *field, unsigned epoch, size_t *len)
-{
-	for (int i = 0; epoch && i < MEMO_SLOTS; i++) {
-		struct memo *m = &memos[i];
-		char *copy;
-
-		if (m->body == NULL || m->epoch != epoch || strcmp(m->field, field) != 0)
-			continue;
-		if (clock_ms() - m->at_ms > MEMO_MAX_AGE_MS || (copy = malloc(m->len + 1)) == NULL)
-			return NULL;
-		memcpy(copy, m->body, m->len + 1);
-		*len = m->len;
-		return copy;
-	}
-	return NULL;
-}
-
-/* Keeps body, read from Redis in epoch, for field. */
-static void memo_put(const char *field, unsigned epoch, const char *body, size_t len)
-{
-	struct memo *m = NULL;
-	char *copy;
-
-	if (epoch == 0 || strlen(field) >= MEMO_FIELD_MAX || (copy = malloc(len + 1)) == NULL)
-		return;
-	for (int i = 0; m == NULL && i < MEMO_SLOTS; i++)
-		if (memos[i].body && strcmp(memos[i].field, field) == 0)
-			m = &memos[i];
-	if (m == NULL)
-		m = &memos[memo_next++ % MEMO_SLOTS];
-	memcpy(copy, body, len + 1);
-	free(m->body);
-	*m = (struct memo){ .body = copy, .len = len, .epoch = epoch, .at_ms = clock_ms() };
-	snprintf(m->field, sizeof(m->field), "%s", field);
 }
 
 /* The answer kept in Redis under field: from Redis, else made by fill

@@ -176,6 +176,7 @@ static void change_order(struct app *app, const struct request *req, struct resp
 		response_error(res, 409, "invalid_state", NULL, msg);
 		return;
 	case MOVE_DONE:
+		cache_orders_invalidate(app->cache, &args->id[0], 1);
 		log_msg(LL_INFO, args->id[0], "order %s by %s", verb, args->access.session.username);
 		api_orders_get(app, req, res, args);
 		return;

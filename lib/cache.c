@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <hiredis/hiredis.h>
 
@@ -31,6 +32,12 @@
 #define GEN_KEY "bakery:products:v1:gen"
 /* The prefix and a category of 50 characters of up to 4 bytes each. */
 #define LOCK_KEY_MAX (sizeof(LOCK_PREFIX) + 200)
+/* One order's answers: ORDER_PREFIX and the id; a fill's mark starts with
+ * '~', an entry with the orders generation it was made in and ':'. */
+#define ORDER_PREFIX "bakery:order:v1:"
+#define ORDER_GEN_KEY "bakery:order:v1:gen"
+#define ORDER_KEY_MAX (sizeof(ORDER_PREFIX) + 24)
+#define ORDER_MARK_MS 2000 /* longest a fill may take before another may */
 
 /* Store only if no invalidation happened since the refill began; then drop
  * the refill lock. KEYS: listing, generation, lock. ARGV: field, body, ttl,
@@ -41,10 +48,29 @@ static const char put_script[] =
 	" redis.call('EXPIRE', KEYS[1], ARGV[3], 'NX') end"
 	" redis.call('DEL', KEYS[3]) return 1";
 
+/* Marks an order's key as being filled, unless another fill has marked it.
+ * KEYS: entry. ARGV: mark, ttl ms. */
+static const char order_mark_script[] =
+	"local v = redis.call('GET', KEYS[1])"
+	" if v and string.sub(v, 1, 1) == '~' then return 0 end"
+	" redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1";
+
+/* Stores an order's answers only if its key still holds this fill's mark
+ * (an invalidation deletes it) and the orders generation is the one seen
+ * before PostgreSQL was read. KEYS: entry, generation. ARGV: mark, body,
+ * ttl ms, generation seen. */
+static const char order_put_script[] =
+	"if redis.call('GET', KEYS[1]) == ARGV[1] and"
+	" (redis.call('GET', KEYS[2]) or '0') == ARGV[4] then"
+	" redis.call('SET', KEYS[1], ARGV[4] .. ':' .. ARGV[2], 'PX', ARGV[3]) return 1 end"
+	" return 0";
+
 struct cache {
 	redisContext *ctx;
 	redisContext *sub;  /* the invalidation messages of what ctx read; NULL: not tracking */
 	int tracking;       /* cache_track_reads() was called */
+	int orders_owed;    /* an order invalidation failed: bump the orders generation */
+	unsigned marks;     /* fills marked by this process */
 	unsigned epoch;     /* bumped whenever what ctx read may have changed */
 	struct redis_url url;
 	int timeout_ms;
@@ -223,10 +249,28 @@ unsigned cache_epoch(struct cache *c)
 	return 0;
 }
 
+/* A process that could not invalidate an order (Redis down, or gone
+ * between its commit and the DEL) bumps the orders generation as soon as it
+ * reaches Redis again: every order kept before is then a miss. */
+static int settle_orders(struct cache *c)
+{
+	const char *incr[] = { "INCR", ORDER_GEN_KEY };
+	redisReply *r = cache_command(c, 2, incr, NULL);
+
+	if (r == NULL)
+		return -1;
+	freeReplyObject(r);
+	c->orders_owed = 0;
+	log_info("redis reached again: orders kept before dropped (generation bumped)");
+	return 0;
+}
+
 /* Connects if needed and runs one command. NULL when Redis is down. */
 static redisReply *cache_run(struct cache *c, int argc, const char **argv, const size_t *lens)
 {
 	if (cache_connect(c) < 0)
+		return NULL;
+	if (c->orders_owed && settle_orders(c) < 0)
 		return NULL;
 	return cache_command(c, argc, argv, lens);
 }
@@ -334,11 +378,20 @@ int cache_listing_unlock(struct cache *c, const char *category)
 	return 0;
 }
 
+/* After a write the readers must see at once: Redis sends the invalidation
+ * messages of the write at the latest when its event loop turns, before it
+ * reads this; once answered, they are with every process that read the key. */
+static void cache_flush_messages(struct cache *c)
+{
+	const char *ping[] = { "PING" };
+
+	freeReplyObject(cache_run(c, 1, ping, NULL));
+}
+
 int cache_listing_invalidate(struct cache *c)
 {
 	const char *incr[] = { "INCR", GEN_KEY };
 	const char *del[] = { "DEL", LISTING_KEY };
-	const char *ping[] = { "PING" };
 	redisReply *r = cache_run(c, 2, incr, NULL);
 
 	c->epoch++;
@@ -349,10 +402,153 @@ int cache_listing_invalidate(struct cache *c)
 	if (r == NULL)
 		return -1;
 	freeReplyObject(r);
-	/* Redis sends the invalidation messages of the DEL at the latest when
-	 * its event loop turns, before it reads this: once answered, they are
-	 * with every process that read the listings. */
-	r = cache_run(c, 1, ping, NULL);
+	cache_flush_messages(c);
+	return 0;
+}
+
+static void order_key(char key[ORDER_KEY_MAX], long long id)
+{
+	snprintf(key, ORDER_KEY_MAX, ORDER_PREFIX "%lld", id);
+}
+
+/* The entry in r (an order's key as read), if made in generation gen, into
+ * a malloc'd copy: 1, 0 when it is no entry of gen, -1 out of memory. */
+static int order_entry(const redisReply *r, const char *gen, char **body, size_t *len)
+{
+	size_t glen = strlen(gen);
+
+	if (r->type != REDIS_REPLY_STRING || r->len <= glen || memcmp(r->str, gen, glen) != 0 ||
+	    r->str[glen] != ':')
+		return 0;
+	*len = r->len - glen - 1;
+	*body = malloc(*len + 1);
+	if (*body == NULL)
+		return -1;
+	memcpy(*body, r->str + glen + 1, *len);
+	(*body)[*len] = '\0';
+	return 1;
+}
+
+int cache_order_get(struct cache *c, long long id, char **body, size_t *len, long long *gen)
+{
+	char key[ORDER_KEY_MAX];
+	const char *argv[] = { "MGET", key, ORDER_GEN_KEY };
+	redisReply *r;
+	const char *g = "0";
+	int rc = 0;
+
+	order_key(key, id);
+	r = cache_run(c, 3, argv, NULL);
+	if (r == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+		if (r->element[1]->type == REDIS_REPLY_STRING)
+			g = r->element[1]->str;
+		*gen = strtoll(g, NULL, 10);
+		rc = order_entry(r->element[0], g, body, len);
+	}
 	freeReplyObject(r);
+	return rc;
+}
+
+int cache_order_mark(struct cache *c, long long id, char mark[CACHE_MARK_LEN])
+{
+	char key[ORDER_KEY_MAX], ms[16];
+	const char *argv[] = { "EVAL", order_mark_script, "1", key, mark, ms };
+	redisReply *r;
+	int held;
+
+	order_key(key, id);
+	snprintf(ms, sizeof(ms), "%d", ORDER_MARK_MS);
+	snprintf(mark, CACHE_MARK_LEN, "~%ld:%u:%lld", (long)getpid(), ++c->marks, clock_ms());
+	r = cache_run(c, 6, argv, NULL);
+	if (r == NULL)
+		return -1;
+	held = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+	freeReplyObject(r);
+	return held;
+}
+
+int cache_order_put(struct cache *c, long long id, const char *mark, long long gen,
+		    const char *body, size_t len, int ttl_ms)
+{
+	char key[ORDER_KEY_MAX], ttl[16], gen_s[24];
+	const char *argv[] = { "EVAL", order_put_script, "2", key, ORDER_GEN_KEY, mark, body, ttl,
+			       gen_s };
+	size_t lens[9];
+	redisReply *r;
+
+	order_key(key, id);
+	snprintf(ttl, sizeof(ttl), "%d", ttl_ms);
+	snprintf(gen_s, sizeof(gen_s), "%lld", gen);
+	for (int i = 0; i < 9; i++)
+		lens[i] = strlen(argv[i]);
+	lens[6] = len;
+	r = cache_run(c, 9, argv, lens);
+	if (r == NULL)
+		return -1;
+	freeReplyObject(r);
+	return 0;
+}
+
+/* DEL of the keys of ids[0..n) in one command. 0 or -1. */
+static int order_del(struct cache *c, const long long *ids, int n)
+{
+	char (*keys)[ORDER_KEY_MAX] = malloc(sizeof(*keys) * (size_t)n);
+	const char **argv = malloc(sizeof(*argv) * ((size_t)n + 1));
+	redisReply *r = NULL;
+
+	if (keys && argv) {
+		argv[0] = "DEL";
+		for (int i = 0; i < n; i++) {
+			order_key(keys[i], ids[i]);
+			argv[i + 1] = keys[i];
+		}
+		r = cache_run(c, n + 1, argv, NULL);
+	} else {
+		log_error("out of memory");
+	}
+	free(keys);
+	free(argv);
+	freeReplyObject(r);
+	return r ? 0 : -1;
+}
+
+int cache_orders_drop(struct cache *c, const long long *ids, int n)
+{
+	if (c == NULL || n <= 0)
+		return 0;
+	c->epoch++;
+	if (order_del(c, ids, n) < 0) {
+		c->orders_owed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+int cache_orders_invalidate(struct cache *c, const long long *ids, int n)
+{
+	if (cache_orders_drop(c, ids, n) < 0)
+		return -1;
+	if (c && n > 0)
+		cache_flush_messages(c);
+	return 0;
+}
+
+int cache_orders_invalidate_all(struct cache *c)
+{
+	const char *incr[] = { "INCR", ORDER_GEN_KEY };
+	redisReply *r;
+
+	if (c == NULL)
+		return 0;
+	c->epoch++;
+	r = cache_run(c, 2, incr, NULL);
+	if (r == NULL) {
+		c->orders_owed = 1;
+		return -1;
+	}
+	freeReplyObject(r);
+	cache_flush_messages(c);
 	return 0;
 }

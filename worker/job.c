@@ -113,6 +113,7 @@ static int job_commit(struct job *j)
 {
 	if (fulfil_commit(j->f) < 0)
 		return -1;
+	cache_orders_drop(j->env->cache, &j->id, 1);
 	job_committed(j);
 	return 0;
 }
@@ -189,6 +190,7 @@ static int job_complete(struct job *j)
 	case MOVE_DONE:
 		break;
 	}
+	cache_orders_drop(j->env->cache, &j->id, 1);
 	job_moved(j, ORDER_PROCESSING, ORDER_COMPLETED, reason);
 	job_committed(j);
 	return 0;
@@ -327,6 +329,7 @@ int job_settle_paid(struct job *const *js, int n)
 	}
 	if (fulfil_complete_many(js[0]->f, ids, sessions, n, reason, done) < 0)
 		return -1;
+	cache_orders_drop(js[0]->env->cache, ids, n);
 	for (int i = 0; i < n; i++) {
 		struct job *j = js[i];
 

@@ -12,6 +12,7 @@
  * marked (crash) is only sent again: the job skips what is settled. */
 #include "relay.h"
 
+#include "cache.h"
 #include "log.h"
 #include "mq.h"
 #include "fulfil.h"
@@ -38,6 +39,7 @@ static int relay_batch(struct relay *r, relay_select *select, int secs, const ch
 		fulfil_rollback(r->fulfil);
 		return -1;
 	}
+	cache_orders_drop(r->cache, ids, sent); /* updated_at of processing ones */
 	for (int i = 0; i < sent; i++)
 		log_msg(LL_INFO, ids[i], "published by the relay (%s)", what);
 	return sent < n ? -1 : sent;

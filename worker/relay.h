@@ -3,6 +3,7 @@
 #ifndef BAKERY_WORKER_RELAY_H
 #define BAKERY_WORKER_RELAY_H
 
+struct cache;
 struct mq;
 struct fulfil;
 
@@ -14,6 +15,7 @@ struct relay {
 	struct mq *mq;         /* borrowed: a publishing connection */
 	int grace_s;           /* a pending order this young may still be the responder's */
 	int stale_s;           /* processing this long untouched and unclaimed: stranded */
+	struct cache *cache;   /* borrowed: orders published are dropped from it */
 };
 
 /* One round: publishes, with confirms, pending orders not marked queued

@@ -147,7 +147,7 @@ static int worker_init(struct worker *w, const struct config *cfg)
 	fulfil_init(&w->relay_fulfil, w->relay_db);
 	w->env = (struct job_env){ &w->fulfil, w->cache, cfg->max_deliveries };
 	w->relay = (struct relay){ &w->relay_fulfil, w->out, RELAY_GRACE_S,
-				   STALE_MIN_S + 2 * (cfg->payment_delay_ms / 1000) };
+				   STALE_MIN_S + 2 * (cfg->payment_delay_ms / 1000), w->cache };
 	return 0;
 }
 

@@ -201,12 +201,22 @@ export function sql(query, vars = {}) {
   return r.stdout.split('\n').filter((l) => l !== '').map((l) => l.split('\t'));
 }
 
-// Drops the cached product listing after products were changed by SQL.
-export function invalidateProducts() {
+function redisDel(key) {
   const port = process.env.BAKERY_REDIS_PORT;
   if (!port) throw new Error('BAKERY_REDIS_PORT is not set');
-  const r = spawnSync('redis-cli', ['-p', port, 'DEL', 'bakery:products:v1'], { encoding: 'utf8', timeout: 10000 });
+  const r = spawnSync('redis-cli', ['-p', port, 'DEL', key], { encoding: 'utf8', timeout: 10000 });
   if (r.status !== 0) throw new Error(`redis-cli failed: ${r.stderr || r.error}`);
+}
+
+// Drops the cached product listing after products were changed by SQL.
+export function invalidateProducts() {
+  redisDel('bakery:products:v1');
+}
+
+// Drops what is kept of an order after it was changed by SQL, as every
+// writer of orders does after its commit.
+export function invalidateOrder(id) {
+  redisDel(`bakery:order:v1:${id}`);
 }
 
 // Adds a product for this run; returns its id.

@@ -3,7 +3,7 @@
 // status changes live, "My orders", the shareable order link, and an
 // unknown order. The worker is stopped while orders must stay pending.
 import {
-  RUN, addProduct, check, diag, freshPage, invalidateProducts, retireProducts, run, same, sql, stack, test, textMatches, until,
+  RUN, addProduct, check, diag, freshPage, invalidateOrder, invalidateProducts, retireProducts, run, same, sql, stack, test, textMatches, until,
 } from './lib.mjs';
 
 const CATEGORY = `test-${RUN}`;
@@ -37,6 +37,7 @@ function moveOrder(id, to, reason) {
         u AS (UPDATE orders SET status = :'to', updated_at = now() WHERE id = :'id'::bigint)
         INSERT INTO order_history (order_id, from_status, to_status, reason)
         SELECT :'id'::bigint, o.status, :'to', :'reason' FROM o;`, { id, to, reason });
+  invalidateOrder(id);
 }
 
 function stopWorker() {
