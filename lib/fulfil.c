@@ -646,19 +646,20 @@ int fulfil_open_many(struct fulfil *f, struct fulfil_opened *o, int n)
 }
 
 /* Which of ids[0..n) the locked stock covers, taken in that order:
- * reserved[i], else why[i]; the ids reserved into took: how many, with
- * *rows the rows of stock they change. -1 out of memory. */
-static int reserve_plan(struct fulfil *f, const long long *ids, int n, char (*why)[FULFIL_WHY],
-			int *reserved, long long *took, int *rows)
+ * reserved[i]; the ids reserved into took: how many, with *rows the rows
+ * of stock they change. -1 out of memory. */
+static int reserve_plan(struct fulfil *f, const long long *ids, int n, int *reserved,
+			long long *took, int *rows)
 {
 	struct batch_stock b;
+	char why[256];
 	int k = 0;
 
 	if (f->locked == NULL || stock_init(&b, f->locked) < 0)
 		return -1;
 	for (int i = 0; i < n; i++) {
-		stock_take(&b, ids[i], why[i], FULFIL_WHY);
-		reserved[i] = !why[i][0];
+		stock_take(&b, ids[i], why, sizeof(why));
+		reserved[i] = !why[0];
 		if (reserved[i])
 			took[k++] = ids[i];
 	}
@@ -668,63 +669,34 @@ static int reserve_plan(struct fulfil *f, const long long *ids, int n, char (*wh
 	return k;
 }
 
-/* Whether the results res[0..) of reserve_many's steps are what the locks
- * promise: rows of stock changed and k orders moved (when k), then each
- * short order's failure. */
-static int reserve_checked(PGresult **res, int k, int rows, const struct order_move *shorts,
-			   int nshort)
-{
-	int s = k ? 2 : 0;
-
-	if (k && atoi(PQcmdTuples(res[0])) != rows) {
-		/* Impossible with the rows locked: refuse rather than half-reserve. */
-		log_error("stock changed under its lock; not reserving a batch of %d", k);
-		return -1;
-	}
-	if (k && PQntuples(res[1]) != k) {
-		log_error("status change pending->processing found orders of a batch elsewhere");
-		return -1;
-	}
-	for (int i = 0; i < nshort; i++)
-		if (order_move_result(res[s + i], &shorts[i], NULL) != MOVE_DONE) {
-			log_msg(LL_ERROR, shorts[i].id, "status change pending->failed found the order elsewhere");
-			return -1;
-		}
-	return 0;
-}
-
 int fulfil_reserve_many(struct fulfil *f, const long long *ids, int n, const char *reason,
-			char (*why)[FULFIL_WHY], int *reserved)
+			int *reserved)
 {
 	const struct order_move m = { 0, ORDER_PENDING, ORDER_PROCESSING, reason, 1, MOVER_WORKER };
-	struct order_move shorts[FULFIL_BATCH_MAX];
-	struct order_move_args sa[FULFIL_BATCH_MAX];
 	struct order_moves_args a = { NULL, "", { NULL } };
-	struct db_step steps[FULFIL_BATCH_MAX + 2];
-	PGresult *res[FULFIL_BATCH_MAX + 2] = { NULL };
+	struct db_step steps[2];
+	PGresult *res[2] = { NULL, NULL };
 	long long took[FULFIL_BATCH_MAX];
-	char *arr = NULL;
-	const char *params[1];
-	int rows = 0, k = n <= FULFIL_BATCH_MAX ? reserve_plan(f, ids, n, why, reserved, took, &rows) : -1;
-	int ns = 0, nshort = 0, rc = -1;
+	int rows = 0, rc = -1;
+	int k = n <= FULFIL_BATCH_MAX ? reserve_plan(f, ids, n, reserved, took, &rows) : -1;
+	char *arr = k > 0 ? db_array_literal(took, k) : NULL;
+	const char *params[] = { arr };
 
-	if (k > 0) {
-		params[0] = arr = db_array_literal(took, k);
-		steps[ns++] = (struct db_step){ &take_batch_stock, params };
-		if (arr == NULL || order_moves_step(&m, took, k, &a, &steps[ns++]) < 0)
-			k = -1;
+	if (k == 0)
+		return 0;
+	steps[0] = (struct db_step){ &take_batch_stock, params };
+	if (arr && order_moves_step(&m, took, k, &a, &steps[1]) == 0 &&
+	    db_exec_steps(f->db, steps, 2, 0, res, f->sqlstate) == 0) {
+		if (atoi(PQcmdTuples(res[0])) != rows)
+			/* Impossible with the rows locked: refuse rather than half-reserve. */
+			log_error("stock changed under its lock; not reserving a batch of %d", k);
+		else if (PQntuples(res[1]) != k)
+			log_error("status change pending->processing found orders of a batch elsewhere");
+		else
+			rc = 0;
 	}
-	for (int i = 0; k >= 0 && i < n; i++)
-		if (!reserved[i]) {
-			shorts[nshort] = (struct order_move){ ids[i], ORDER_PENDING, ORDER_FAILED, why[i], 1,
-							      MOVER_WORKER };
-			order_move_step(&shorts[nshort], &sa[nshort], &steps[ns++]);
-			nshort++;
-		}
-	if (k >= 0 && db_exec_steps(f->db, steps, ns, 0, res, f->sqlstate) == 0)
-		rc = reserve_checked(res, k, rows, shorts, nshort);
-	for (int i = 0; i < ns; i++)
-		PQclear(res[i]);
+	PQclear(res[0]);
+	PQclear(res[1]);
 	free(arr);
 	free(a.ids);
 	return rc;

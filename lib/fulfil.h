@@ -73,9 +73,6 @@ enum open_result fulfil_open(struct fulfil *f, long long id, unsigned *session,
 /* The most orders fulfil_open_many() takes at once. */
 #define FULFIL_BATCH_MAX 16
 
-/* Room for why an order cannot be reserved. */
-#define FULFIL_WHY 256
-
 /* One order of a batch's first transaction. */
 struct fulfil_opened {
 	long long id;              /* set by the caller */
@@ -96,12 +93,13 @@ int fulfil_open_many(struct fulfil *f, struct fulfil_opened *o, int n);
  * ids[0..n) of the batch, in that order, as far as the locked stock goes.
  * Each one it covers (reserved[i] = 1) has its quantities taken off stock
  * and goes pending -> processing with its history event (reason) and one
- * more attempt; one it does not (reserved[i] = 0, why[i] says why, as
- * fulfil_reserve's RESERVE_SHORT) takes nothing and goes pending ->
- * failed with why[i] and one more attempt. All in one round trip. 0, or
- * -1: the caller rolls back. */
+ * more attempt, all in one round trip; one it does not cover
+ * (reserved[i] = 0) is left as it is, for fulfil_reserve() on its own:
+ * failing it frees its pickup slot, and a transaction freeing several
+ * slots out of their order could deadlock with a placement walking them.
+ * 0, or -1: the caller rolls back. */
 int fulfil_reserve_many(struct fulfil *f, const long long *ids, int n, const char *reason,
-			char (*why)[FULFIL_WHY], int *reserved);
+			int *reserved);
 
 /* Drops the claims of ids[0..n) (n <= FULFIL_BATCH_MAX) this connection
  * holds (sessions[i], as fulfil_claim gave them) in one statement, and

@@ -82,13 +82,17 @@ static struct db_stmt order_by_key = {
 };
 
 /* Confirmed by the broker: the relay need not send them. Only orders still
- * pending: the relay sends no other, and one a worker has taken already
- * (its message arrived) is left as it is, which spares the write (a new
- * row version, never HOT: queued is in orders_unqueued_idx's predicate). */
+ * pending and not locked: the relay sends no other, one a worker has taken
+ * already (its message arrived) is left as it is, which spares the write
+ * (a new row version, never HOT: queued is in orders_unqueued_idx's
+ * predicate), and one locked is being taken or settled (a worker's batch
+ * holds many: waiting for it could deadlock). An order left unmarked that
+ * stays pending is only sent once more by the relay. */
 static struct db_stmt mark_queued = {
 	"order_mark_queued",
-	"UPDATE orders SET queued = true WHERE id = ANY($1::bigint[]) AND NOT queued"
-	" AND status = 'pending'",
+	"UPDATE orders SET queued = true WHERE id IN (SELECT id FROM orders"
+	" WHERE id = ANY($1::bigint[]) AND NOT queued AND status = 'pending'"
+	" FOR NO KEY UPDATE SKIP LOCKED)",
 	1, 0, 0
 };
 

@@ -387,13 +387,13 @@ static int batch_decide(struct job *j, const struct fulfil_opened *o)
 	return 1;
 }
 
-/* tx 1 of a batch, to its commit: which orders are reserved (JOB_PAY) or
- * fail short of stock. 0, or -1 (rolled back by the caller). */
+/* tx 1 of a batch, to its commit: which orders are reserved (JOB_PAY);
+ * one short of stock is left to job_begin() alone (JOB_RETRY), which fails
+ * it as for any order. 0, or -1 (rolled back by the caller). */
 static int batch_run(struct job *const *js, struct fulfil_opened *o, int n)
 {
 	static const char reserved_reason[] = "stock reserved";
 	struct fulfil *f = js[0]->f;
-	char why[JOB_BEGIN_MAX][FULFIL_WHY];
 	long long ids[JOB_BEGIN_MAX];
 	int at[JOB_BEGIN_MAX], reserved[JOB_BEGIN_MAX], k = 0;
 
@@ -406,7 +406,7 @@ static int batch_run(struct job *const *js, struct fulfil_opened *o, int n)
 			ids[k++] = o[i].id;
 		}
 	}
-	if (k && fulfil_reserve_many(f, ids, k, reserved_reason, why, reserved) < 0)
+	if (k && fulfil_reserve_many(f, ids, k, reserved_reason, reserved) < 0)
 		return -1;
 	if (fulfil_commit(f) < 0)
 		return -1;
@@ -418,7 +418,7 @@ static int batch_run(struct job *const *js, struct fulfil_opened *o, int n)
 			j->result = JOB_PAY;
 			job_moved(j, ORDER_PENDING, ORDER_PROCESSING, reserved_reason);
 		} else {
-			job_moved(j, ORDER_PENDING, ORDER_FAILED, why[m]);
+			j->result = JOB_RETRY;
 		}
 	}
 	return 0;

@@ -54,6 +54,7 @@
 #define BACKOFF_MIN_MS    250
 #define BACKOFF_MAX_MS    5000
 #define TAKE_MAX          JOB_BEGIN_MAX /* messages taken in one turn, at most */
+#define GATHER_MS         20   /* after a turn's first message, how long to wait for more */
 
 /* An order in payment: its job, its message (acked after tx 2), and when
  * the payment answers. */
@@ -359,6 +360,52 @@ static void worker_settle(struct worker *w, struct flight *f)
 	w->nflight--;
 }
 
+/* Whether flight f is one of batch[0..n). */
+static int flight_among(struct flight *const *batch, int n, const struct flight *f)
+{
+	for (int i = 0; i < n; i++)
+		if (batch[i] == f)
+			return 1;
+	return 0;
+}
+
+/* The message of batch[0..n) (settled, still in their places) with the
+ * latest tag, if all came on one connection and no other order in flight
+ * has an earlier tag on it: then acking through it acks exactly the
+ * batch. NULL otherwise. */
+static const struct mq_message *batch_top(struct worker *w, struct flight *const *batch, int n)
+{
+	const struct mq_message *top = &batch[0]->msg;
+
+	for (int i = 1; i < n; i++) {
+		if (batch[i]->msg.generation != top->generation)
+			return NULL;
+		if (batch[i]->msg.delivery_tag > top->delivery_tag)
+			top = &batch[i]->msg;
+	}
+	for (int i = 0; i < w->cfg->worker_inflight; i++) {
+		const struct flight *f = &w->flights[i];
+
+		if (f->used && f->msg.generation == top->generation &&
+		    f->msg.delivery_tag < top->delivery_tag && !flight_among(batch, n, f))
+			return NULL;
+	}
+	return top;
+}
+
+/* Acks the settled batch[0..n): in one frame when the tags allow. */
+static void worker_ack_batch(struct worker *w, struct flight *const *batch, int n)
+{
+	const struct mq_message *top = batch_top(w, batch, n);
+
+	if (top) {
+		mq_ack_through(w->in, top);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		mq_ack(w->in, &batch[i]->msg);
+}
+
 /* The paid orders of batch[0..n) settled together (tx 2 in one
  * statement), then acked; each on its own if the database failed. */
 static void worker_settle_batch(struct worker *w, struct flight *const *batch, int n)
@@ -373,8 +420,8 @@ static void worker_settle_batch(struct worker *w, struct flight *const *batch, i
 			worker_settle(w, batch[i]);
 		return;
 	}
+	worker_ack_batch(w, batch, n);
 	for (int i = 0; i < n; i++) {
-		worker_settle_msg(w, &batch[i]->msg, batch[i]->job.id, JOB_DONE);
 		batch[i]->used = 0;
 		w->nflight--;
 	}
@@ -499,19 +546,25 @@ static void worker_heartbeat(struct worker *w)
 static void worker_take(struct worker *w, int wait_ms)
 {
 	struct mq_message msgs[TAKE_MAX];
+	long long gather_end;
 	int rc = 0, n = 0;
 
 	if (w->nflight < w->cfg->worker_inflight)
 		rc = mq_next(w->in, &msgs[0], wait_ms);
 	else
 		worker_idle(w, wait_ms);
-	/* Then what else has come, without waiting: orders taken together
-	 * begin in one transaction, are due together, and settle in one
-	 * batch. */
+	/* Then what else comes within GATHER_MS: orders taken together begin
+	 * in one transaction, are due together, and settle in one batch, and
+	 * a transaction's cost is mostly per transaction, not per order. Under
+	 * load the messages are there already; otherwise an order waits a
+	 * moment more for its payment, which takes far longer anyway. */
+	gather_end = clock_ms() + GATHER_MS;
 	while (rc == 1) {
+		long long left = gather_end - clock_ms();
+
 		if (++n >= TAKE_MAX || w->nflight + n >= w->cfg->worker_inflight)
 			break;
-		rc = mq_next(w->in, &msgs[n], 0);
+		rc = mq_next(w->in, &msgs[n], left > 0 ? (int)left : 0);
 	}
 	worker_messages(w, msgs, n);
 	/* Not right after the broker went away: the relay would only fail. */
