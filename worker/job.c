@@ -12,7 +12,10 @@
  *         sent with the claim's release), or lock the order row, fail it
  *         ("payment declined") and return its stock.
  * Round trips of a paid order: 3 for tx 1 (BEGIN, claim, order and
- * products locked; stock taken and status moved; COMMIT), 1 for tx 2.
+ * products locked; stock taken and status moved; COMMIT), 1 for tx 2;
+ * and the orders a worker takes together share them: job_begin_many()
+ * runs tx 1 for all of them in one transaction (an order it cannot take,
+ * short of stock or to resume, goes on alone), job_settle_paid() tx 2.
  * Stock is reserved exactly while an order is processing or completed, so
  * no crash between the two transactions can take it twice or lose it, and
  * product rows are never locked during payment. Every status change writes
