@@ -2,7 +2,10 @@
  * purpose; its status changes are order.c's move statement.
  *
  * Lock order, everywhere: the order row first, then its products in id
- * order, so two workers never wait on each other in a cycle. Rows are
+ * order, so two workers never wait on each other in a cycle. A batch
+ * (fulfil_open_many) locks all of its orders' rows first, in id order,
+ * then all of their products, in id order: the same order for one order
+ * or many, so two workers' batches never deadlock either. Rows are
  * locked FOR NO KEY UPDATE, which is what UPDATE itself takes: it excludes
  * other workers and the responder's status changes, but not the FOR KEY
  * SHARE of foreign-key checks, so placing an order (order_items ->
@@ -38,15 +41,55 @@ static struct db_stmt lock_order = {
 	1, 0, 0
 };
 
+/* The columns of an order's products as the worker locks them: the order,
+ * its branch, the product, its name, its stock at the branch, whether it
+ * is sold, the quantity wanted (enum below). */
+#define LOCKED_PRODUCTS                                                                  \
+	"SELECT i.order_id, o.branch_id, p.id, p.name, coalesce(s.stock, 0), p.active,"  \
+	" i.quantity FROM order_items i JOIN orders o ON o.id = i.order_id"              \
+	" JOIN products p ON p.id = i.product_id"                                        \
+	" LEFT JOIN branch_stock s ON s.branch_id = o.branch_id AND s.product_id = p.id"
+enum { LP_ORDER, LP_BRANCH, LP_PRODUCT, LP_NAME, LP_STOCK, LP_ACTIVE, LP_WANTED };
+
 /* The order's products with the quantities wanted and their stock at the
  * order's branch, the products locked in id order: every writer of a
  * branch's stock locks the product row first. */
 static struct db_stmt lock_products = {
 	"w_lock_products",
-	"SELECT p.name, coalesce(s.stock, 0), p.active, i.quantity FROM order_items i"
-	" JOIN orders o ON o.id = i.order_id JOIN products p ON p.id = i.product_id"
-	" LEFT JOIN branch_stock s ON s.branch_id = o.branch_id AND s.product_id = p.id"
-	" WHERE i.order_id = $1 ORDER BY p.id FOR NO KEY UPDATE OF p",
+	LOCKED_PRODUCTS " WHERE i.order_id = $1 ORDER BY p.id FOR NO KEY UPDATE OF p",
+	1, 0, 0
+};
+
+/* A batch: its claims (array order), its orders' rows locked in id order
+ * (LockRows above the sort locks them as they come), then the products of
+ * those pending, locked in id order. */
+static struct db_stmt claim_orders = {
+	"w_claim_orders", "SELECT pg_try_advisory_lock(-x) FROM unnest($1::bigint[]) x", 1, 0, 0
+};
+
+static struct db_stmt lock_orders = {
+	"w_lock_orders",
+	"SELECT id, status, attempts, customer_email FROM orders WHERE id = ANY($1::bigint[])"
+	" ORDER BY id FOR NO KEY UPDATE",
+	1, 0, 0
+};
+
+static struct db_stmt lock_batch_products = {
+	"w_lock_batch_products",
+	LOCKED_PRODUCTS " WHERE i.order_id = ANY($1::bigint[]) AND o.status = 'pending'"
+	" ORDER BY p.id FOR NO KEY UPDATE OF p",
+	1, 0, 0
+};
+
+/* A batch's reserved orders' quantities off stock, summed per branch and
+ * product (an UPDATE ... FROM changes each row once, whatever the number
+ * of rows joined to it). */
+static struct db_stmt take_batch_stock = {
+	"w_take_batch_stock",
+	"UPDATE branch_stock s SET stock = s.stock - t.qty"
+	" FROM (SELECT o.branch_id, i.product_id, sum(i.quantity)::int AS qty FROM order_items i"
+	"  JOIN orders o ON o.id = i.order_id WHERE i.order_id = ANY($1::bigint[]) GROUP BY 1, 2) t"
+	" WHERE s.branch_id = t.branch_id AND s.product_id = t.product_id AND s.stock >= t.qty",
 	1, 0, 0
 };
 
@@ -59,18 +102,6 @@ static struct db_stmt take_stock = {
 	" WHERE i.order_id = $1 AND s.branch_id = o.branch_id AND s.product_id = i.product_id"
 	" AND s.stock >= i.quantity",
 	1, 0, 0
-};
-
-/* Paid orders processing -> completed with their history events (reason
- * $2): order.c's move statement for a list of orders, the ones that moved
- * returned. */
-static struct db_stmt complete_orders = {
-	"w_complete_orders",
-	"WITH o AS (UPDATE orders SET status = 'completed', updated_at = now()"
-	"  WHERE id = ANY($1::bigint[]) AND status = 'processing' RETURNING id),"
-	HISTORY_CTE("id, 'processing', 'completed', $2", "o")
-	" SELECT id FROM o",
-	2, 0, 0
 };
 
 /* Drops the claims of a batch, all held on this connection. */
@@ -201,16 +232,23 @@ void fulfil_unclaim(struct fulfil *f, long long id, unsigned session)
 	PQclear(db_exec_id(f->db, &unclaim_order, id, NULL));
 }
 
+/* The order in row r of res, from column c on: status, attempts, email
+ * (lock_order's and lock_orders' columns). -1 for a status unknown. */
+static int order_row_at(const PGresult *res, int r, int c, struct fulfil_order *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->attempts = atoi(PQgetvalue(res, r, c + 1));
+	snprintf(out->email, sizeof(out->email), "%s", PQgetvalue(res, r, c + 2));
+	return order_status_parse(PQgetvalue(res, r, c), &out->status);
+}
+
 /* The order row in res (lock_order's). */
 static enum lookup order_row(const PGresult *res, struct fulfil_order *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (PQntuples(res) != 1)
 		return LOOKUP_NONE;
-	out->attempts = atoi(PQgetvalue(res, 0, 1));
-	snprintf(out->email, sizeof(out->email), "%s", PQgetvalue(res, 0, 2));
-	return order_status_parse(PQgetvalue(res, 0, 0), &out->status) < 0 ? LOOKUP_ERROR
-									   : LOOKUP_FOUND;
+	return order_row_at(res, 0, 0, out) < 0 ? LOOKUP_ERROR : LOOKUP_FOUND;
 }
 
 enum lookup fulfil_lock_order(struct fulfil *f, long long id, struct fulfil_order *out)
@@ -275,23 +313,88 @@ enum open_result fulfil_open(struct fulfil *f, long long id, unsigned *session,
 	return r;
 }
 
-/* Why the locked rows in res cannot all be reserved, or "" if they can. */
-static void shortage(PGresult *res, char *why, size_t whylen)
-{
-	why[0] = '\0';
-	if (PQntuples(res) == 0)
-		snprintf(why, whylen, "the order has no items");
-	for (int r = 0; r < PQntuples(res) && !why[0]; r++) {
-		const char *name = PQgetvalue(res, r, 0);
-		long long stock = db_ll(res, r, 1);
-		long long wanted = db_ll(res, r, 3);
+/* The stock of locked product rows (LOCKED_PRODUCTS) as orders take it
+ * one after the other: first[r] is the first row of row r's branch and
+ * product, left[first[r]] what the orders taken so far have left of it,
+ * and touched[first[r]] whether one of them took some. */
+struct batch_stock {
+	const PGresult *res;
+	int n;
+	int *first;
+	long long *left;
+	unsigned char *touched;
+};
 
-		if (PQgetvalue(res, r, 2)[0] != 't')
-			snprintf(why, whylen, "%s is no longer sold", name);
-		else if (stock < wanted)
-			snprintf(why, whylen, "insufficient stock for %s (%lld wanted, %lld left)",
-				 name, wanted, stock);
+static void stock_free(struct batch_stock *b)
+{
+	free(b->first);
+	free(b->left);
+	free(b->touched);
+}
+
+/* 0, or -1 out of memory (logged). */
+static int stock_init(struct batch_stock *b, const PGresult *res)
+{
+	b->res = res;
+	b->n = PQntuples(res);
+	b->first = calloc((size_t)b->n + 1, sizeof(*b->first));
+	b->left = calloc((size_t)b->n + 1, sizeof(*b->left));
+	b->touched = calloc((size_t)b->n + 1, 1);
+	if (b->first == NULL || b->left == NULL || b->touched == NULL) {
+		log_error("out of memory");
+		stock_free(b);
+		return -1;
 	}
+	for (int r = 0; r < b->n; r++) {
+		b->first[r] = r;
+		/* Rows come in product order: the same product is adjacent. */
+		for (int q = r - 1; q >= 0 && db_ll(res, q, LP_PRODUCT) == db_ll(res, r, LP_PRODUCT); q--)
+			if (db_ll(res, q, LP_BRANCH) == db_ll(res, r, LP_BRANCH))
+				b->first[r] = q;
+		b->left[r] = db_ll(res, r, LP_STOCK);
+	}
+	return 0;
+}
+
+/* Order id takes its quantities from what is left, or, saying why in why,
+ * none of them: the first of its products (in id order) no longer sold or
+ * short. */
+static void stock_take(struct batch_stock *b, long long id, char *why, size_t whylen)
+{
+	int rows = 0;
+
+	why[0] = '\0';
+	for (int r = 0; r < b->n && !why[0]; r++) {
+		const char *name = PQgetvalue(b->res, r, LP_NAME);
+		long long left = b->left[b->first[r]], wanted = db_ll(b->res, r, LP_WANTED);
+
+		if (db_ll(b->res, r, LP_ORDER) != id)
+			continue;
+		rows++;
+		if (PQgetvalue(b->res, r, LP_ACTIVE)[0] != 't')
+			snprintf(why, whylen, "%s is no longer sold", name);
+		else if (left < wanted)
+			snprintf(why, whylen, "insufficient stock for %s (%lld wanted, %lld left)",
+				 name, wanted, left);
+	}
+	if (rows == 0 && !why[0])
+		snprintf(why, whylen, "the order has no items");
+	for (int r = 0; r < b->n && !why[0]; r++) {
+		if (db_ll(b->res, r, LP_ORDER) != id)
+			continue;
+		b->left[b->first[r]] -= db_ll(b->res, r, LP_WANTED);
+		b->touched[b->first[r]] = 1;
+	}
+}
+
+/* How many rows of stock the orders taken so far change. */
+static int stock_touched(const struct batch_stock *b)
+{
+	int k = 0;
+
+	for (int r = 0; r < b->n; r++)
+		k += b->touched[r];
+	return k;
 }
 
 /* In the open transaction: the stock taken and the order moved on, in
@@ -327,13 +430,19 @@ enum reserve_result fulfil_reserve(struct fulfil *f, long long id, const char *r
 				   size_t whylen)
 {
 	PGresult *res = f->locked ? f->locked : exec_id(f, &lock_products, id);
+	struct batch_stock b;
 	int n;
 
 	f->locked = NULL;
 	if (res == NULL)
 		return RESERVE_ERROR;
-	n = PQntuples(res);
-	shortage(res, why, whylen);
+	if (stock_init(&b, res) < 0) {
+		PQclear(res);
+		return RESERVE_ERROR;
+	}
+	stock_take(&b, id, why, whylen);
+	n = b.n;
+	stock_free(&b);
 	PQclear(res);
 	if (why[0])
 		return RESERVE_SHORT;
@@ -423,33 +532,173 @@ static int held_here(struct fulfil *f, const long long *ids, const unsigned *ses
 	return k;
 }
 
+/* After a batch's claims held here (mine[0..k)) were dropped with it:
+ * sessions[i] zeroed for those. */
+static void claims_dropped(struct fulfil *f, unsigned *sessions, int n)
+{
+	unsigned here = db_session(f->db);
+
+	for (int i = 0; i < n; i++)
+		if (sessions[i] == here)
+			sessions[i] = 0;
+}
+
 int fulfil_complete_many(struct fulfil *f, const long long *ids, unsigned *sessions, int n,
 			 const char *reason, int *done)
 {
+	const struct order_move m = { 0, ORDER_PROCESSING, ORDER_COMPLETED, reason, 0, MOVER_WORKER };
 	long long *mine = malloc(sizeof(*mine) * (size_t)n);
 	int k = mine ? held_here(f, ids, sessions, n, mine) : 0;
-	char *all = db_array_literal(ids, n), *held = db_array_literal(mine, k);
-	const char *params[] = { all, reason }, *held_params[] = { held };
-	const struct db_step steps[] = { { &complete_orders, params }, { &unclaim_orders, held_params } };
+	char *held = db_array_literal(mine, k);
+	const char *held_params[] = { held };
+	struct order_moves_args a;
+	struct db_step steps[] = { { NULL, NULL }, { &unclaim_orders, held_params } };
 	PGresult *res[2] = { NULL, NULL };
 	int rc = -1;
 
 	memset(done, 0, sizeof(*done) * (size_t)n);
-	if (mine && all && held)
+	if (order_moves_step(&m, ids, n, &a, &steps[0]) == 0 && mine && held)
 		rc = db_exec_steps(f->db, steps, k ? 2 : 1, 0, res, f->sqlstate);
 	else if (mine == NULL)
 		log_error("out of memory"); /* db_array_literal logs its own */
 	if (rc == 0) {
 		mark_done(res[0], ids, n, done);
-		for (int i = 0; k && i < n; i++)
-			if (sessions[i] == db_session(f->db))
-				sessions[i] = 0;
+		if (k)
+			claims_dropped(f, sessions, n);
 	}
 	PQclear(res[0]);
 	PQclear(res[1]);
-	free(all);
+	free(a.ids);
 	free(held);
 	free(mine);
+	return rc;
+}
+
+void fulfil_unclaim_many(struct fulfil *f, const long long *ids, unsigned *sessions, int n)
+{
+	long long mine[FULFIL_BATCH_MAX];
+	int k = n <= FULFIL_BATCH_MAX ? held_here(f, ids, sessions, n, mine) : 0;
+	char *held = k ? db_array_literal(mine, k) : NULL;
+	const char *params[] = { held };
+
+	if (held == NULL)
+		return;
+	/* Keeps f->sqlstate: it may explain the batch's failure. */
+	PQclear(db_exec(f->db, &unclaim_orders, params, NULL));
+	claims_dropped(f, sessions, n);
+	free(held);
+}
+
+/* What fulfil_open_many's steps found: the claims (res[1]) and the orders
+ * (res[2]) into o[0..n). -1 for a status unknown. */
+static int opened_rows(struct fulfil *f, PGresult **res, struct fulfil_opened *o, int n)
+{
+	unsigned here = db_session(f->db);
+	int rc = 0;
+
+	for (int i = 0; i < n; i++) {
+		int taken = res[1] && i < PQntuples(res[1]) && PQgetvalue(res[1], i, 0)[0] == 't';
+
+		o[i].session = taken ? here : 0;
+		o[i].found = taken ? OPEN_NONE : OPEN_HELD;
+		memset(&o[i].order, 0, sizeof(o[i].order));
+		for (int r = 0; taken && res[2] && r < PQntuples(res[2]); r++) {
+			if (db_ll(res[2], r, 0) != o[i].id)
+				continue;
+			o[i].found = OPEN_FOUND;
+			if (order_row_at(res[2], r, 1, &o[i].order) < 0)
+				rc = -1;
+		}
+	}
+	return rc;
+}
+
+int fulfil_open_many(struct fulfil *f, struct fulfil_opened *o, int n)
+{
+	long long ids[FULFIL_BATCH_MAX];
+	char *arr;
+	const char *params[1];
+	const struct db_step steps[] = {
+		{ &db_begin_stmt, NULL }, { &claim_orders, params },
+		{ &lock_orders, params }, { &lock_batch_products, params },
+	};
+	PGresult *res[4] = { NULL, NULL, NULL, NULL };
+	int rc = -1;
+
+	fulfil_forget(f);
+	for (int i = 0; i < n && i < FULFIL_BATCH_MAX; i++)
+		ids[i] = o[i].id;
+	arr = n <= FULFIL_BATCH_MAX ? db_array_literal(ids, n) : NULL;
+	params[0] = arr;
+	if (arr)
+		rc = db_exec_steps(f->db, steps, 4, 1, res, f->sqlstate);
+	/* Even when a later step failed: the session keeps the claims. */
+	if (opened_rows(f, res, o, n) < 0)
+		rc = -1;
+	if (rc == 0) {
+		f->locked = res[3];
+		res[3] = NULL;
+	}
+	for (int i = 0; i < 4; i++)
+		PQclear(res[i]);
+	free(arr);
+	return rc;
+}
+
+/* Which of ids[0..n) the locked stock covers, taken in that order:
+ * reserved[i]; the ids reserved into took: how many, with *rows the rows
+ * of stock they change. -1 out of memory. */
+static int reserve_plan(struct fulfil *f, const long long *ids, int n, int *reserved,
+			long long *took, int *rows)
+{
+	struct batch_stock b;
+	char why[256];
+	int k = 0;
+
+	if (f->locked == NULL || stock_init(&b, f->locked) < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		stock_take(&b, ids[i], why, sizeof(why));
+		reserved[i] = !why[0];
+		if (reserved[i])
+			took[k++] = ids[i];
+	}
+	*rows = stock_touched(&b);
+	stock_free(&b);
+	fulfil_forget(f);
+	return k;
+}
+
+int fulfil_reserve_many(struct fulfil *f, const long long *ids, int n, const char *reason,
+			int *reserved)
+{
+	const struct order_move m = { 0, ORDER_PENDING, ORDER_PROCESSING, reason, 1, MOVER_WORKER };
+	struct order_moves_args a = { NULL, "", { NULL } };
+	struct db_step steps[2];
+	PGresult *res[2] = { NULL, NULL };
+	long long took[FULFIL_BATCH_MAX];
+	int rows = 0, rc = -1;
+	int k = n <= FULFIL_BATCH_MAX ? reserve_plan(f, ids, n, reserved, took, &rows) : -1;
+	char *arr = k > 0 ? db_array_literal(took, k) : NULL;
+	const char *params[] = { arr };
+
+	if (k == 0)
+		return 0;
+	steps[0] = (struct db_step){ &take_batch_stock, params };
+	if (arr && order_moves_step(&m, took, k, &a, &steps[1]) == 0 &&
+	    db_exec_steps(f->db, steps, 2, 0, res, f->sqlstate) == 0) {
+		if (atoi(PQcmdTuples(res[0])) != rows)
+			/* Impossible with the rows locked: refuse rather than half-reserve. */
+			log_error("stock changed under its lock; not reserving a batch of %d", k);
+		else if (PQntuples(res[1]) != k)
+			log_error("status change pending->processing found orders of a batch elsewhere");
+		else
+			rc = 0;
+	}
+	PQclear(res[0]);
+	PQclear(res[1]);
+	free(arr);
+	free(a.ids);
 	return rc;
 }
 

@@ -70,6 +70,42 @@ enum open_result {
 enum open_result fulfil_open(struct fulfil *f, long long id, unsigned *session,
 			     struct fulfil_order *out);
 
+/* The most orders fulfil_open_many() takes at once. */
+#define FULFIL_BATCH_MAX 16
+
+/* One order of a batch's first transaction. */
+struct fulfil_opened {
+	long long id;              /* set by the caller */
+	unsigned session;          /* the claim's connection, 0 none (as fulfil_open's) */
+	enum open_result found;    /* OPEN_FOUND, OPEN_NONE or OPEN_HELD */
+	struct fulfil_order order; /* when OPEN_FOUND */
+};
+
+/* fulfil_open() for the distinct orders o[0..n) (n <= FULFIL_BATCH_MAX)
+ * at once, in one round trip: BEGIN, their claims, their rows locked in id
+ * order, then the products of those pending locked in id order (kept for
+ * fulfil_reserve_many). 0 with the transaction open; -1 with sqlstate set:
+ * the caller rolls back and drops the claims taken (the sessions set) with
+ * fulfil_unclaim_many(). */
+int fulfil_open_many(struct fulfil *f, struct fulfil_opened *o, int n);
+
+/* In fulfil_open_many()'s transaction: reserves the pending orders
+ * ids[0..n) of the batch, in that order, as far as the locked stock goes.
+ * Each one it covers (reserved[i] = 1) has its quantities taken off stock
+ * and goes pending -> processing with its history event (reason) and one
+ * more attempt, all in one round trip; one it does not cover
+ * (reserved[i] = 0) is left as it is, for fulfil_reserve() on its own:
+ * failing it frees its pickup slot, and a transaction freeing several
+ * slots out of their order could deadlock with a placement walking them.
+ * 0, or -1: the caller rolls back. */
+int fulfil_reserve_many(struct fulfil *f, const long long *ids, int n, const char *reason,
+			int *reserved);
+
+/* Drops the claims of ids[0..n) (n <= FULFIL_BATCH_MAX) this connection
+ * holds (sessions[i], as fulfil_claim gave them) in one statement, and
+ * zeroes their sessions[i]. */
+void fulfil_unclaim_many(struct fulfil *f, const long long *ids, unsigned *sessions, int n);
+
 /* In a transaction: the order row, locked. LOOKUP_ERROR sets sqlstate. */
 enum lookup fulfil_lock_order(struct fulfil *f, long long id, struct fulfil_order *out);
 

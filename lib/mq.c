@@ -707,16 +707,26 @@ static int mq_same_connection(const struct mq *mq, const struct mq_message *msg)
 	return -1;
 }
 
-int mq_ack(struct mq *mq, const struct mq_message *msg)
+static int mq_ack_tag(struct mq *mq, const struct mq_message *msg, int multiple)
 {
 	if (mq_same_connection(mq, msg) < 0)
 		return -1;
-	if (amqp_basic_ack(mq->conn, mq->channel, msg->delivery_tag, 0) != AMQP_STATUS_OK) {
+	if (amqp_basic_ack(mq->conn, mq->channel, msg->delivery_tag, multiple) != AMQP_STATUS_OK) {
 		log_warn("rabbitmq ack of delivery %llu failed", (unsigned long long)msg->delivery_tag);
 		mq_drop(mq);
 		return -1;
 	}
 	return 0;
+}
+
+int mq_ack(struct mq *mq, const struct mq_message *msg)
+{
+	return mq_ack_tag(mq, msg, 0);
+}
+
+int mq_ack_through(struct mq *mq, const struct mq_message *msg)
+{
+	return mq_ack_tag(mq, msg, 1);
 }
 
 int mq_reject(struct mq *mq, const struct mq_message *msg, int requeue)

@@ -99,6 +99,10 @@ int mq_next(struct mq *mq, struct mq_message *msg, int timeout_ms);
  * it. 0, or -1 when the connection it came on is gone, in which case the
  * broker redelivers it. */
 int mq_ack(struct mq *mq, const struct mq_message *msg);
+/* mq_ack() of msg and of every earlier delivery on its connection not
+ * settled yet, in one frame (basic.ack with multiple): for a caller that
+ * knows those are all settled by now. */
+int mq_ack_through(struct mq *mq, const struct mq_message *msg);
 int mq_reject(struct mq *mq, const struct mq_message *msg, int requeue);
 
 #endif

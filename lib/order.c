@@ -81,9 +81,18 @@ static struct db_stmt order_by_key = {
 	3, 1, 0
 };
 
+/* Confirmed by the broker: the relay need not send them. Only orders still
+ * pending and not locked: the relay sends no other, one a worker has taken
+ * already (its message arrived) is left as it is, which spares the write
+ * (a new row version, never HOT: queued is in orders_unqueued_idx's
+ * predicate), and one locked is being taken or settled (a worker's batch
+ * holds many: waiting for it could deadlock). An order left unmarked that
+ * stays pending is only sent once more by the relay. */
 static struct db_stmt mark_queued = {
 	"order_mark_queued",
-	"UPDATE orders SET queued = true WHERE id = ANY($1::bigint[]) AND NOT queued",
+	"UPDATE orders SET queued = true WHERE id IN (SELECT id FROM orders"
+	" WHERE id = ANY($1::bigint[]) AND NOT queued AND status = 'pending'"
+	" FOR NO KEY UPDATE SKIP LOCKED)",
 	1, 0, 0
 };
 
@@ -104,22 +113,30 @@ static struct db_stmt select_order = {
 	2, 1, 0
 };
 
-/* Status $2 -> $3 (only from $2) with its history event (reason $4, also
- * the failure reason of a failed order) and $5 more attempts; answers how
- * many moved and the status before (NULL: no such order). The UPDATE locks
- * the row and re-checks the status after any wait. One statement, named
- * for each mover. */
-#define MOVE_SQL                                                                   \
+/* The move itself, for the orders named by ids (an expression of $1):
+ * status $2 -> $3 (only from $2) with its history event (reason $4, also
+ * the failure reason of a failed order) and $5 more attempts. The UPDATE
+ * locks each row and re-checks the status after any wait. */
+#define MOVE_CTE(ids)                                                              \
 	"WITH o AS (UPDATE orders SET status = $3,"                                  \
 	"  failure_reason = CASE WHEN $3 = 'failed' THEN $4 ELSE failure_reason END," \
 	"  attempts = attempts + $5::int, updated_at = now()"                        \
-	"  WHERE id = $1 AND status = $2 RETURNING id),"                             \
-	HISTORY_CTE("id, $2, $3, $4", "o")                                            \
-	" SELECT (SELECT count(*) FROM o), (SELECT status FROM orders WHERE id = $1)"
+	"  WHERE id = " ids " AND status = $2 RETURNING id),"                        \
+	HISTORY_CTE("id, $2, $3, $4", "o")
+
+/* One order ($1): answers how many moved and the status before (NULL: no
+ * such order). One statement, named for each mover. */
+#define MOVE_SQL MOVE_CTE("$1") " SELECT (SELECT count(*) FROM o), (SELECT status FROM orders WHERE id = $1)"
 
 static struct db_stmt move_order[MOVER_COUNT] = {
 	[MOVER_CUSTOMER] = { "order_cancel", MOVE_SQL, 5, 0, 0 },
 	[MOVER_WORKER] = { "w_transition", MOVE_SQL, 5, 0, 0 },
+};
+
+/* The worker's move of several orders ($1, an array) at once: answers the
+ * ids of those that moved. */
+static struct db_stmt move_orders = {
+	"w_move_orders", MOVE_CTE("ANY($1::bigint[])") " SELECT id FROM o", 5, 0, 0
 };
 
 /* A reserved order's quantities back on its branch's stock. */
@@ -468,17 +485,34 @@ void order_release(struct order *o)
 	memset(o, 0, sizeof(*o));
 }
 
+/* A move's parameters after the order(s), first: into params[0..5). */
+static void move_params(const struct order_move *m, const char *first, char *add, size_t addlen,
+			const char **params)
+{
+	snprintf(add, addlen, "%d", m->add_attempts);
+	params[0] = first;
+	params[1] = order_status_name(m->from);
+	params[2] = order_status_name(m->to);
+	params[3] = m->reason;
+	params[4] = add;
+}
+
 void order_move_step(const struct order_move *m, struct order_move_args *a, struct db_step *step)
 {
 	snprintf(a->id, sizeof(a->id), "%lld", m->id);
-	snprintf(a->add, sizeof(a->add), "%d", m->add_attempts);
-	a->params[0] = a->id;
-	a->params[1] = order_status_name(m->from);
-	a->params[2] = order_status_name(m->to);
-	a->params[3] = m->reason;
-	a->params[4] = a->add;
+	move_params(m, a->id, a->add, sizeof(a->add), a->params);
 	step->stmt = &move_order[m->by];
 	step->params = a->params;
+}
+
+int order_moves_step(const struct order_move *m, const long long *ids, int n,
+		     struct order_moves_args *a, struct db_step *step)
+{
+	a->ids = db_array_literal(ids, n);
+	move_params(m, a->ids, a->add, sizeof(a->add), a->params);
+	step->stmt = &move_orders;
+	step->params = a->params;
+	return a->ids ? 0 : -1;
 }
 
 enum order_move_result order_move_result(const PGresult *res, const struct order_move *m,

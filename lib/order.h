@@ -142,7 +142,9 @@ enum order_place_result {
 enum order_place_result order_place(struct db *db, const struct order_new *req,
 				    struct order_placed *out);
 
-/* Records that the broker confirmed the messages of orders ids[0..n). 0 or -1. */
+/* Records that the broker confirmed the messages of orders ids[0..n), of
+ * those still pending (one a worker took is past the relay's concern). 0
+ * or -1. */
 int order_mark_queued(struct db *db, const long long *ids, int n);
 
 /* Reads an order with items and history, its pickup time in zone tz:

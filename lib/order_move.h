@@ -24,6 +24,19 @@ struct order_move_args {
  * which must outlive the step). */
 void order_move_step(const struct order_move *m, struct order_move_args *a, struct db_step *step);
 
+/* The text parameters of a move of several orders; filled by
+ * order_moves_step(), ids freed by the caller (free(a->ids)). */
+struct order_moves_args {
+	char *ids, add[12];
+	const char *params[5];
+};
+
+/* The step that moves those of ids[0..n) still in m->from as m says
+ * (m->id unused; MOVER_WORKER's statement): its result is a row with the
+ * id of each order that moved. 0, or -1 out of memory (logged). */
+int order_moves_step(const struct order_move *m, const long long *ids, int n,
+		     struct order_moves_args *a, struct db_step *step);
+
 /* What the move step's result res says (not cleared), as order_move(). */
 enum order_move_result order_move_result(const PGresult *res, const struct order_move *m,
 					 enum order_status *now);

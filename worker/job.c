@@ -12,7 +12,10 @@
  *         sent with the claim's release), or lock the order row, fail it
  *         ("payment declined") and return its stock.
  * Round trips of a paid order: 3 for tx 1 (BEGIN, claim, order and
- * products locked; stock taken and status moved; COMMIT), 1 for tx 2.
+ * products locked; stock taken and status moved; COMMIT), 1 for tx 2;
+ * and the orders a worker takes together share them: job_begin_many()
+ * runs tx 1 for all of them in one transaction (an order it cannot take,
+ * short of stock or to resume, goes on alone), job_settle_paid() tx 2.
  * Stock is reserved exactly while an order is processing or completed, so
  * no crash between the two transactions can take it twice or lose it, and
  * product rows are never locked during payment. Every status change writes
@@ -29,6 +32,8 @@
 #include "fulfil.h"
 #include "log.h"
 #include "metrics.h"
+
+_Static_assert(JOB_BEGIN_MAX <= FULFIL_BATCH_MAX, "a job batch fits fulfil's");
 
 #define MAX_ORDER_ID 9007199254740991.0 /* 2^53 - 1: exact in a JSON number */
 
@@ -93,20 +98,34 @@ static int job_fail_locked(struct job *j, enum order_status from, const char *wh
 	return job_move(j, from, ORDER_FAILED, why, 0);
 }
 
-/* After a commit: logs the status change and drops the cached listing if
- * stock moved. */
+/* After a commit, of one job's transaction or a batch's: logs each status
+ * change and drops the cached listing once if any stock moved. The one
+ * place where what follows a commit is done. */
+static void jobs_committed(struct job *const *js, int n)
+{
+	int stock_changed = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct job *j = js[i];
+
+		if (j->moved) {
+			log_msg(j->to == ORDER_FAILED ? LL_WARN : LL_INFO, j->id,
+				"status from=%s to=%s reason=\"%s\" attempt=%d",
+				order_status_name(j->from), order_status_name(j->to), j->reason,
+				j->attempt);
+			metrics_worker_moved(j->to);
+		}
+		stock_changed |= j->stock_changed;
+		j->moved = 0;
+		j->stock_changed = 0;
+	}
+	if (stock_changed && n && js[0]->env->cache)
+		cache_listing_invalidate(js[0]->env->cache);
+}
+
 static void job_committed(struct job *j)
 {
-	if (j->moved) {
-		log_msg(j->to == ORDER_FAILED ? LL_WARN : LL_INFO, j->id,
-			"status from=%s to=%s reason=\"%s\" attempt=%d", order_status_name(j->from),
-			order_status_name(j->to), j->reason, j->attempt);
-		metrics_worker_moved(j->to);
-	}
-	if (j->stock_changed && j->env->cache)
-		cache_listing_invalidate(j->env->cache);
-	j->moved = 0;
-	j->stock_changed = 0;
+	jobs_committed(&j, 1);
 }
 
 static int job_commit(struct job *j)
@@ -260,14 +279,11 @@ static void job_unclaim(struct job *j)
 	j->claim = 0;
 }
 
-/* tx 1 on the order fulfil_open() found: 1 to go on to payment, 0
- * settled (j->result), -1 database error. */
-static int job_start(struct job *j)
+/* What opening order j found: 1 the order (locked), 0 settled (a claim
+ * held elsewhere, JOB_DONE; no such order, JOB_POISON), -1 an error. */
+static int job_opened(struct job *j, enum open_result r)
 {
-	struct fulfil_order o;
-	int rc;
-
-	switch (fulfil_open(j->f, j->id, &j->claim, &o)) {
+	switch (r) {
 	case OPEN_ERROR:
 		return -1;
 	case OPEN_HELD:
@@ -280,6 +296,18 @@ static int job_start(struct job *j)
 	case OPEN_FOUND:
 		break;
 	}
+	return 1;
+}
+
+/* tx 1 on the order fulfil_open() found: 1 to go on to payment, 0
+ * settled (j->result), -1 database error. */
+static int job_start(struct job *j)
+{
+	struct fulfil_order o;
+	int rc;
+
+	if ((rc = job_opened(j, fulfil_open(j->f, j->id, &j->claim, &o))) <= 0)
+		return rc;
 	if ((rc = job_decide(j, &o)) < 0 || job_commit(j) < 0)
 		return -1;
 	return rc;
@@ -334,15 +362,119 @@ int job_settle_paid(struct job *const *js, int n)
 		struct job *j = js[i];
 
 		j->claim = sessions[i];
-		if (done[i]) {
+		if (done[i])
 			job_moved(j, ORDER_PROCESSING, ORDER_COMPLETED, reason);
-			job_committed(j);
-		} else {
+		else
 			log_msg(LL_INFO, j->id, "settled meanwhile");
-		}
 		job_unclaim(j);
 	}
+	jobs_committed(js, n);
 	return 0;
+}
+
+/* A batch's order as fulfil_open_many() found it: 1 to be reserved, or 0
+ * with j->result set: settled (JOB_DONE, JOB_POISON), or JOB_RETRY, left
+ * to job_begin() alone (to resume, or to fail for its attempts). */
+static int batch_decide(struct job *j, const struct fulfil_opened *o)
+{
+	if (job_opened(j, o->found) <= 0)
+		return 0;
+	j->attempt = o->order.attempts + 1;
+	if (order_status_final(o->order.status)) {
+		log_msg(LL_INFO, j->id, "already %s; message dropped",
+			order_status_name(o->order.status));
+		return 0;
+	}
+	if (o->order.status != ORDER_PENDING || o->order.attempts >= j->env->max_attempts) {
+		j->result = JOB_RETRY;
+		return 0;
+	}
+	snprintf(j->email, sizeof(j->email), "%s", o->order.email);
+	return 1;
+}
+
+/* tx 1 of a batch, to its commit: which orders are reserved (JOB_PAY);
+ * one short of stock is left to job_begin() alone (JOB_RETRY), which fails
+ * it as for any order. 0, or -1 (rolled back by the caller). */
+static int batch_run(struct job *const *js, struct fulfil_opened *o, int n)
+{
+	static const char reserved_reason[] = "stock reserved";
+	struct fulfil *f = js[0]->f;
+	long long ids[JOB_BEGIN_MAX];
+	int at[JOB_BEGIN_MAX], reserved[JOB_BEGIN_MAX], k = 0;
+
+	if (fulfil_open_many(f, o, n) < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		js[i]->claim = o[i].session;
+		if (batch_decide(js[i], &o[i])) {
+			at[k] = i;
+			ids[k++] = o[i].id;
+		}
+	}
+	if (k && fulfil_reserve_many(f, ids, k, reserved_reason, reserved) < 0)
+		return -1;
+	if (fulfil_commit(f) < 0)
+		return -1;
+	for (int m = 0; m < k; m++) {
+		struct job *j = js[at[m]];
+
+		if (reserved[m]) {
+			j->stock_changed = 1;
+			j->result = JOB_PAY;
+			job_moved(j, ORDER_PENDING, ORDER_PROCESSING, reserved_reason);
+		} else {
+			j->result = JOB_RETRY;
+		}
+	}
+	return 0;
+}
+
+/* The claims of js[0..n) whose result is not JOB_PAY, dropped together. */
+static void batch_unclaim(struct job *const *js, int n)
+{
+	long long ids[JOB_BEGIN_MAX];
+	unsigned sessions[JOB_BEGIN_MAX];
+	int at[JOB_BEGIN_MAX], k = 0;
+
+	for (int i = 0; i < n; i++)
+		if (js[i]->result != JOB_PAY && js[i]->claim) {
+			at[k] = i;
+			ids[k] = js[i]->id;
+			sessions[k++] = js[i]->claim;
+		}
+	if (k)
+		fulfil_unclaim_many(js[0]->f, ids, sessions, k);
+	for (int m = 0; m < k; m++)
+		js[at[m]]->claim = 0;
+}
+
+void job_begin_many(struct job *const *js, const long long *ids, int n, const struct job_env *env)
+{
+	struct fulfil_opened o[JOB_BEGIN_MAX];
+
+	if (n < 1 || n > JOB_BEGIN_MAX)
+		return;
+	memset(o, 0, sizeof(o));
+	for (int i = 0; i < n; i++) {
+		job_init(js[i], env, ids[i]);
+		o[i].id = ids[i];
+	}
+	if (batch_run(js, o, n) == 0) {
+		jobs_committed(js, n);
+		batch_unclaim(js, n);
+		return;
+	}
+	/* Nothing of it happened: each on its own, the claims dropped first
+	 * (advisory locks count: job_begin claims again). */
+	fulfil_rollback(env->fulfil);
+	for (int i = 0; i < n; i++) {
+		js[i]->claim = o[i].session;
+		js[i]->result = JOB_RETRY;
+		js[i]->moved = 0;
+		js[i]->stock_changed = 0;
+	}
+	batch_unclaim(js, n);
 }
 
 /* Runs fn with the order claimed. */

@@ -81,6 +81,22 @@ enum job_result job_settle(struct job *j, int paid);
  * failed, with nothing changed: then settle each with job_settle(). */
 int job_settle_paid(struct job *const *js, int n);
 
+/* The most orders job_begin_many() takes at once. */
+#define JOB_BEGIN_MAX 16
+
+/* job_begin() for the distinct orders ids[0..n) (n <= JOB_BEGIN_MAX) at
+ * once, in one transaction: their claims, their rows and then their
+ * products locked (each in id order), the stock of each taken in turn and
+ * its move pending -> processing; one commit for all, after which the
+ * listing's cache is dropped once. js[i]->result says how each ended, as
+ * job_begin()'s result would (JOB_PAY: in payment, claimed); JOB_RETRY for
+ * an order left to job_begin() alone: one short of stock (it fails on its
+ * own), to resume, or to fail for its attempts; and for all of them when
+ * the batch failed: then nothing of it happened (or, a commit whose answer
+ * was lost, all of it: job_begin() resumes those), and its claims are
+ * dropped. */
+void job_begin_many(struct job *const *js, const long long *ids, int n, const struct job_env *env);
+
 /* Marks order id failed with why (returning reserved stock) unless it is
  * final already: for a message given up on. JOB_DONE or an error result. */
 enum job_result job_give_up(const struct job_env *env, long long id, const char *why);

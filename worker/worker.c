@@ -5,9 +5,9 @@
  * life is spent in no code at all: one thread runs an event loop whose
  * timers are the payments in progress. Each turn of the loop settles the
  * orders whose payment is due (tx 2, the paid ones in one statement, then
- * an ack each), then takes a message (claim, tx 1), waiting for it no
- * longer than the next payment's due time, and up to TAKE_MAX - 1 more
- * that have come already. Up to BAKERY_WORKER_INFLIGHT orders are in payment at once; the
+ * an ack each), then takes a message, waiting for it no longer than the
+ * next payment's due time, and up to TAKE_MAX - 1 more that have come
+ * already, and begins them (claim, tx 1) in one transaction. Up to BAKERY_WORKER_INFLIGHT orders are in payment at once; the
  * same number is the consumer's prefetch, so the broker never hands over
  * more than there are places for. The database work of an order takes a
  * millisecond or two, so one thread and one connection keep up, with no
@@ -53,7 +53,8 @@
 #define STOP_SETTLE_MS    15000 /* after the last payment, to settle on SIGTERM */
 #define BACKOFF_MIN_MS    250
 #define BACKOFF_MAX_MS    5000
-#define TAKE_MAX          16   /* messages taken in one turn, at most */
+#define TAKE_MAX          JOB_BEGIN_MAX /* messages taken in one turn, at most */
+#define GATHER_MS         20   /* after a turn's first message, how long to wait for more */
 
 /* An order in payment: its job, its message (acked after tx 2), and when
  * the payment answers. */
@@ -272,6 +273,15 @@ static void flight_duplicate(struct worker *w, struct flight *f, const struct mq
 	mq_ack(w->in, msg);
 }
 
+/* Takes order f into flight with its message. */
+static void flight_take(struct worker *w, struct flight *f, const struct mq_message *msg)
+{
+	f->msg = *msg;
+	f->due_ms = clock_ms() + w->cfg->payment_delay_ms;
+	f->used = 1;
+	w->nflight++;
+}
+
 /* An order message: tx 1 now, then into a free place to wait for its
  * payment; or settled at once. */
 static void worker_order(struct worker *w, const struct mq_message *msg, long long id)
@@ -300,10 +310,40 @@ static void worker_order(struct worker *w, const struct mq_message *msg, long lo
 		worker_settle_msg(w, msg, id, r);
 		return;
 	}
-	f->msg = *msg;
-	f->due_ms = clock_ms() + w->cfg->payment_delay_ms;
-	f->used = 1;
-	w->nflight++;
+	flight_take(w, f, msg);
+}
+
+/* The order messages msgs[0..n) of one turn (distinct orders, none in
+ * flight, n places free): tx 1 for all of them in one transaction, then
+ * into flight or settled; those the batch leaves alone, each on its own. */
+static void worker_batch(struct worker *w, const struct mq_message *const *msgs,
+			 const long long *ids, int n)
+{
+	struct flight *places[TAKE_MAX];
+	struct job *jobs[TAKE_MAX];
+	int k = 0;
+
+	for (int i = 0; i < w->cfg->worker_inflight && k < n; i++)
+		if (!w->flights[i].used) {
+			places[k] = &w->flights[i];
+			jobs[k++] = &w->flights[i].job;
+		}
+	if (k < n || n < 2) {
+		/* The prefetch makes too few places impossible. */
+		for (int i = 0; i < n; i++)
+			worker_order(w, msgs[i], ids[i]);
+		return;
+	}
+	job_begin_many(jobs, ids, n, &w->env);
+	/* First the places taken, so that an order on its own takes another. */
+	for (int i = 0; i < n; i++)
+		if (jobs[i]->result == JOB_PAY)
+			flight_take(w, places[i], msgs[i]);
+	for (int i = 0; i < n; i++)
+		if (jobs[i]->result == JOB_RETRY)
+			worker_order(w, msgs[i], ids[i]);
+		else if (jobs[i]->result != JOB_PAY)
+			worker_settle_msg(w, msgs[i], ids[i], jobs[i]->result);
 }
 
 /* Payment answered for f: tx 2, then ack. */
@@ -320,6 +360,52 @@ static void worker_settle(struct worker *w, struct flight *f)
 	w->nflight--;
 }
 
+/* Whether flight f is one of batch[0..n). */
+static int flight_among(struct flight *const *batch, int n, const struct flight *f)
+{
+	for (int i = 0; i < n; i++)
+		if (batch[i] == f)
+			return 1;
+	return 0;
+}
+
+/* The message of batch[0..n) (settled, still in their places) with the
+ * latest tag, if all came on one connection and no other order in flight
+ * has an earlier tag on it: then acking through it acks exactly the
+ * batch. NULL otherwise. */
+static const struct mq_message *batch_top(struct worker *w, struct flight *const *batch, int n)
+{
+	const struct mq_message *top = &batch[0]->msg;
+
+	for (int i = 1; i < n; i++) {
+		if (batch[i]->msg.generation != top->generation)
+			return NULL;
+		if (batch[i]->msg.delivery_tag > top->delivery_tag)
+			top = &batch[i]->msg;
+	}
+	for (int i = 0; i < w->cfg->worker_inflight; i++) {
+		const struct flight *f = &w->flights[i];
+
+		if (f->used && f->msg.generation == top->generation &&
+		    f->msg.delivery_tag < top->delivery_tag && !flight_among(batch, n, f))
+			return NULL;
+	}
+	return top;
+}
+
+/* Acks the settled batch[0..n): in one frame when the tags allow. */
+static void worker_ack_batch(struct worker *w, struct flight *const *batch, int n)
+{
+	const struct mq_message *top = batch_top(w, batch, n);
+
+	if (top) {
+		mq_ack_through(w->in, top);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		mq_ack(w->in, &batch[i]->msg);
+}
+
 /* The paid orders of batch[0..n) settled together (tx 2 in one
  * statement), then acked; each on its own if the database failed. */
 static void worker_settle_batch(struct worker *w, struct flight *const *batch, int n)
@@ -334,8 +420,8 @@ static void worker_settle_batch(struct worker *w, struct flight *const *batch, i
 			worker_settle(w, batch[i]);
 		return;
 	}
+	worker_ack_batch(w, batch, n);
 	for (int i = 0; i < n; i++) {
-		worker_settle_msg(w, &batch[i]->msg, batch[i]->job.id, JOB_DONE);
 		batch[i]->used = 0;
 		w->nflight--;
 	}
@@ -377,6 +463,12 @@ static void worker_dead(struct worker *w, const struct mq_message *msg, long lon
 	mq_ack(w->in, msg);
 }
 
+/* The id of an order message, or 0 (a dead letter, or poison). */
+static long long order_id(const struct mq_message *msg)
+{
+	return msg->dead || msg->body_len > MQ_BODY_MAX ? 0 : job_parse(msg->body, msg->body_len);
+}
+
 static void worker_message(struct worker *w, const struct mq_message *msg)
 {
 	long long id = msg->body_len <= MQ_BODY_MAX ? job_parse(msg->body, msg->body_len) : 0;
@@ -391,6 +483,42 @@ static void worker_message(struct worker *w, const struct mq_message *msg)
 	} else {
 		worker_order(w, msg, id);
 	}
+}
+
+/* Whether id is among ids[0..n). */
+static int id_among(const long long *ids, int n, long long id)
+{
+	for (int i = 0; i < n; i++)
+		if (ids[i] == id)
+			return 1;
+	return 0;
+}
+
+/* The messages msgs[0..n) of one turn: the new orders among them in one
+ * batch; dead letters, poison and orders in flight here as before; a
+ * second message for an order of the batch after it (then in flight, or
+ * settled). */
+static void worker_messages(struct worker *w, const struct mq_message *msgs, int n)
+{
+	const struct mq_message *batch[TAKE_MAX], *later[TAKE_MAX];
+	long long ids[TAKE_MAX];
+	int k = 0, nlater = 0;
+
+	for (int i = 0; i < n; i++) {
+		long long id = order_id(&msgs[i]);
+
+		if (id == 0 || flight_find(w, id)) {
+			worker_message(w, &msgs[i]);
+		} else if (id_among(ids, k, id)) {
+			later[nlater++] = &msgs[i];
+		} else {
+			batch[k] = &msgs[i];
+			ids[k++] = id;
+		}
+	}
+	worker_batch(w, batch, ids, k);
+	for (int i = 0; i < nlater; i++)
+		worker_message(w, later[i]);
 }
 
 /* Proof of life for a container health check: the file's mtime. */
@@ -417,21 +545,28 @@ static void worker_heartbeat(struct worker *w)
  * the relay round and the heartbeat when due. */
 static void worker_take(struct worker *w, int wait_ms)
 {
-	struct mq_message msg;
-	int rc = 0;
+	struct mq_message msgs[TAKE_MAX];
+	long long gather_end;
+	int rc = 0, n = 0;
 
 	if (w->nflight < w->cfg->worker_inflight)
-		rc = mq_next(w->in, &msg, wait_ms);
+		rc = mq_next(w->in, &msgs[0], wait_ms);
 	else
 		worker_idle(w, wait_ms);
-	/* Then what else has come, without waiting: orders taken together
-	 * are due together, and settle in one batch. */
-	for (int k = 0; rc == 1; k++) {
-		worker_message(w, &msg);
-		if (k + 1 >= TAKE_MAX || w->nflight >= w->cfg->worker_inflight)
+	/* Then what else comes within GATHER_MS: orders taken together begin
+	 * in one transaction, are due together, and settle in one batch, and
+	 * a transaction's cost is mostly per transaction, not per order. Under
+	 * load the messages are there already; otherwise an order waits a
+	 * moment more for its payment, which takes far longer anyway. */
+	gather_end = clock_ms() + GATHER_MS;
+	while (rc == 1) {
+		long long left = gather_end - clock_ms();
+
+		if (++n >= TAKE_MAX || w->nflight + n >= w->cfg->worker_inflight)
 			break;
-		rc = mq_next(w->in, &msg, 0);
+		rc = mq_next(w->in, &msgs[n], left > 0 ? (int)left : 0);
 	}
+	worker_messages(w, msgs, n);
 	/* Not right after the broker went away: the relay would only fail. */
 	if (rc >= 0 && clock_ms() >= w->next_relay_ms) {
 		/* A full batch (a backlog after the broker was down): the next
