@@ -98,13 +98,21 @@ static int job_fail_locked(struct job *j, enum order_status from, const char *wh
 	return job_move(j, from, ORDER_FAILED, why, 0);
 }
 
-/* After a commit, of one job's transaction or a batch's: logs each status
- * change and drops the cached listing once if any stock moved. The one
- * place where what follows a commit is done. */
+/* After a commit, of one job's transaction or a batch's: drops what is
+ * kept of the orders (their status, attempts or updated_at may have
+ * changed) in one round trip, logs each status change and drops the cached
+ * listing once if any stock moved. The one place where what follows a
+ * commit is done. */
 static void jobs_committed(struct job *const *js, int n)
 {
+	long long ids[JOB_BEGIN_MAX > JOB_SETTLE_MAX ? JOB_BEGIN_MAX : JOB_SETTLE_MAX] = { 0 };
 	int stock_changed = 0;
 
+	if (n < 1 || n > (int)(sizeof(ids) / sizeof(ids[0])))
+		return;
+	for (int i = 0; i < n; i++)
+		ids[i] = js[i]->id;
+	cache_orders_drop(js[0]->env->cache, ids, n);
 	for (int i = 0; i < n; i++) {
 		struct job *j = js[i];
 
@@ -119,7 +127,7 @@ static void jobs_committed(struct job *const *js, int n)
 		j->moved = 0;
 		j->stock_changed = 0;
 	}
-	if (stock_changed && n && js[0]->env->cache)
+	if (stock_changed && js[0]->env->cache)
 		cache_listing_invalidate(js[0]->env->cache);
 }
 
@@ -132,7 +140,6 @@ static int job_commit(struct job *j)
 {
 	if (fulfil_commit(j->f) < 0)
 		return -1;
-	cache_orders_drop(j->env->cache, &j->id, 1);
 	job_committed(j);
 	return 0;
 }
@@ -209,7 +216,6 @@ static int job_complete(struct job *j)
 	case MOVE_DONE:
 		break;
 	}
-	cache_orders_drop(j->env->cache, &j->id, 1);
 	job_moved(j, ORDER_PROCESSING, ORDER_COMPLETED, reason);
 	job_committed(j);
 	return 0;
@@ -357,7 +363,6 @@ int job_settle_paid(struct job *const *js, int n)
 	}
 	if (fulfil_complete_many(js[0]->f, ids, sessions, n, reason, done) < 0)
 		return -1;
-	cache_orders_drop(js[0]->env->cache, ids, n);
 	for (int i = 0; i < n; i++) {
 		struct job *j = js[i];
 
