@@ -207,10 +207,15 @@ sub slot_rules {
 # placement does).
 # Empties the pickup slots and the notes of full days. A placement of the
 # run before may still be finishing: the days' notes are locked first, as a
-# placement's walk reads them first, and a deadlock all the same is retried.
-sub free_slots {
+# placement's walk reads them first.
+sub free_slots { truncate_tables(q{TRUNCATE slot_full_days, slot_bookings}) }
+
+# Runs a TRUNCATE statement, again after a deadlock with a placement of the
+# run before that is still finishing (at most five tries).
+sub truncate_tables {
+	my ($statement) = @_;
 	for my $try (1 .. 5) {
-		return if eval { sql(q{TRUNCATE slot_full_days, slot_bookings}); 1 };
+		return if eval { sql($statement); 1 };
 		die $@ unless $@ =~ /deadlock detected/ && $try < 5;
 		select(undef, undef, undef, 0.2);
 	}
@@ -228,7 +233,7 @@ sub pct {
 sub completion {
 	my ($n) = @_;
 	rabbitmqctl('purge_queue', '-p', 'bakery', 'bakery.orders');
-	sql(q{TRUNCATE orders CASCADE});
+	truncate_tables(q{TRUNCATE orders CASCADE});
 	free_slots();
 	stack_service(start => 'worker') or die "bench: cannot start the stack's worker\n";
 	my @extra = map { start_worker(name => "worker-bench$_") } 2 .. $n;

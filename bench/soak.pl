@@ -141,7 +141,8 @@ sub client_loop {
 }
 
 # Every 5 s: the resident memory of each bakery-api and bakery-worker
-# process, as "seconds program pid kB" lines in $BAKERY_VAR/soak-rss.
+# process, as "seconds program pid kB anon-kB" lines in $BAKERY_VAR/soak-rss
+# (RssAnon: the process's own memory, without the shared library pages).
 sub start_sampler {
 	my ($t0) = @_;
 	my $pid = fork // die "fork: $!";
@@ -151,7 +152,8 @@ sub start_sampler {
 	while (1) {
 		for my $prog (qw(bakery-api bakery-worker)) {
 			for my $p (stack_pids(qr{/\Q$prog\E$})) {
-				printf $fh "%.1f %s %d %d\n", time - $t0, $prog, $p, vm_kb($p, 'VmRSS');
+				printf $fh "%.1f %s %d %d %d\n", time - $t0, $prog, $p, vm_kb($p, 'VmRSS'),
+					vm_kb($p, 'RssAnon');
 			}
 		}
 		sleep 5;
@@ -226,22 +228,25 @@ sub check_all {
 }
 
 # Peak resident memory per program in the first and the last minute (the
-# first and last half of a run shorter than two minutes).
+# first and last half of a run shorter than two minutes), and of it the
+# peak of the processes' own (anonymous) memory.
 sub rss_flat {
 	open(my $fh, '<', "$ENV{BAKERY_VAR}/soak-rss") or return [ 0, 'no memory samples' ];
 	my $span = $secs >= 120 ? 60 : $secs / 2;
-	my %peak;
+	my (%peak, %anon);
 	while (<$fh>) {
-		my ($t, $prog, $pid, $kb) = split;
+		my ($t, $prog, $pid, $kb, $akb) = split;
 		my $when = $t <= $span ? 'first' : $t >= $secs - $span ? 'last' : next;
 		$peak{$prog}{$when} = $kb if $kb > ($peak{$prog}{$when} // 0);
+		$anon{$prog}{$when} = $akb if $akb > ($anon{$prog}{$when} // 0);
 	}
 	my ($ok, @txt) = (1);
 	for my $prog (sort keys %peak) {
 		my ($f, $l) = ($peak{$prog}{first} // 0, $peak{$prog}{last} // 0);
 		my $flat = $f && $l && $l <= $f + ($f * 0.1 > 1024 ? $f * 0.1 : 1024);
 		$ok &&= $flat;
-		push @txt, sprintf('%s %.1f MB first, %.1f MB last%s', $prog, $f / 1024, $l / 1024, $flat ? '' : ' (GREW)');
+		push @txt, sprintf('%s %.1f MB first, %.1f MB last%s (own memory %.1f and %.1f MB)', $prog, $f / 1024,
+			$l / 1024, $flat ? '' : ' (GREW)', ($anon{$prog}{first} // 0) / 1024, ($anon{$prog}{last} // 0) / 1024);
 	}
 	return [ ($ok && scalar @txt) ? 1 : 0, 'peak RSS per process: ' . join('; ', @txt) ];
 }
