@@ -275,6 +275,25 @@ static redisReply *cache_run(struct cache *c, int argc, const char **argv, const
 	return cache_command(c, argc, argv, lens);
 }
 
+#define STORE_ARGS_MAX 10
+
+/* cache_run() of a store: every argument a string but argv[body_at], the
+ * body's len bytes; 0, or -1 when Redis is down. */
+static int cache_store(struct cache *c, int argc, const char **argv, int body_at, size_t len)
+{
+	size_t lens[STORE_ARGS_MAX];
+	redisReply *r;
+
+	for (int i = 0; i < argc && i < STORE_ARGS_MAX; i++)
+		lens[i] = strlen(argv[i]);
+	lens[body_at] = len;
+	r = cache_run(c, argc, argv, lens);
+	if (r == NULL)
+		return -1;
+	freeReplyObject(r);
+	return 0;
+}
+
 int cache_ping(struct cache *c)
 {
 	const char *argv[] = { "PING" };
@@ -348,20 +367,11 @@ int cache_listing_put(struct cache *c, const char *category, const char *body,
 	char key[LOCK_KEY_MAX], ttl_s[16], gen_s[24];
 	const char *argv[] = { "EVAL", put_script, "3", LISTING_KEY, GEN_KEY, key,
 			       field, body, ttl_s, gen_s };
-	size_t lens[10];
-	redisReply *r;
 
 	lock_key(key, sizeof(key), category);
 	snprintf(ttl_s, sizeof(ttl_s), "%d", ttl);
 	snprintf(gen_s, sizeof(gen_s), "%lld", gen);
-	for (int i = 0; i < 10; i++)
-		lens[i] = strlen(argv[i]);
-	lens[7] = len;
-	r = cache_run(c, 10, argv, lens);
-	if (r == NULL)
-		return -1;
-	freeReplyObject(r);
-	return 0;
+	return cache_store(c, 10, argv, 7, len);
 }
 
 int cache_listing_unlock(struct cache *c, const char *category)
@@ -475,20 +485,11 @@ int cache_order_put(struct cache *c, long long id, const char *mark, long long g
 	char key[ORDER_KEY_MAX], ttl[16], gen_s[24];
 	const char *argv[] = { "EVAL", order_put_script, "2", key, ORDER_GEN_KEY, mark, body, ttl,
 			       gen_s };
-	size_t lens[9];
-	redisReply *r;
 
 	order_key(key, id);
 	snprintf(ttl, sizeof(ttl), "%d", ttl_ms);
 	snprintf(gen_s, sizeof(gen_s), "%lld", gen);
-	for (int i = 0; i < 9; i++)
-		lens[i] = strlen(argv[i]);
-	lens[6] = len;
-	r = cache_run(c, 9, argv, lens);
-	if (r == NULL)
-		return -1;
-	freeReplyObject(r);
-	return 0;
+	return cache_store(c, 9, argv, 6, len);
 }
 
 /* DEL of the keys of ids[0..n) in one command. 0 or -1. */

@@ -294,6 +294,7 @@ static int job_opened(struct job *j, enum open_result r)
 		return -1;
 	case OPEN_HELD:
 		log_msg(LL_INFO, j->id, "in the hands of another worker; duplicate message dropped");
+		j->result = JOB_DONE;
 		return 0;
 	case OPEN_NONE:
 		log_msg(LL_WARN, j->id, "no such order");
