@@ -17,6 +17,8 @@
 #
 # Settings (environment): BENCH_DURATION [10s] each run; BENCH_CONNECTIONS
 # [64]; BENCH_THREADS [2] wrk threads; BENCH_PGBENCH_CLIENTS [8];
+# BENCH_ONLY [all] a regular expression: only the rows it matches (say
+# '^C|completion', to profile), and no docs/performance.md unless all ran;
 # BENCH_A_PORT / BENCH_B_PORT [HTTP port + 1 / + 2]; BENCH_DOC
 # [docs/performance.md, "-" for none]; the stack's BAKERY_* variables.
 use strict;
@@ -34,6 +36,8 @@ my $secs = duration_s($ENV{BENCH_DURATION} // '10s');
 my $conns = $ENV{BENCH_CONNECTIONS} // 64;
 my $threads = $ENV{BENCH_THREADS} // 2;
 my $pg_clients = $ENV{BENCH_PGBENCH_CLIENTS} // 8;
+my $only = defined $ENV{BENCH_ONLY} ? eval { qr/$ENV{BENCH_ONLY}/ } : undef;
+defined $ENV{BENCH_ONLY} && !$only and die "bench: BENCH_ONLY is not a regular expression: $@";
 my $repo = repo();
 -x "$repo/build/$_" or die "bench: build/$_ is missing (make all build/fcgi-static)\n"
 	for qw(bakery-api bakery-worker fcgi-static);
@@ -65,30 +69,35 @@ $pcount == $pmax - $pmin + 1 or die "bench: the active products' ids are not con
 my %slot_rules = slot_rules();
 sql(q{SET client_min_messages = warning});
 sql(q{UPDATE products SET stock = 1000000000});
+# A run's orders stay for the runs after it (settle_orders); a bench starts
+# with none, so that the table does not grow from one bench to the next.
+truncate_tables(q{TRUNCATE orders CASCADE});
 stack_service(stop => 'worker') or die "bench: cannot stop the stack's worker\n";
 my $listing = listing_bytes();
 start_ceilings($listing);
 
-row('A: nginx, static file of the listing', wrk(url => "http://127.0.0.1:$a_port/listing.json"));
-row('B: libfcgi responder, bytes from memory', wrk(url => "http://127.0.0.1:$b_port/api/products"));
-row('C: pgbench, placement SQL', pgbench());
-row('GET /api/products (cache hit)', wrk(url => "$base/api/products"), 'B', 0.8);
-row('GET /api/products/{id}', wrk(url => "$base/api/products/$pmin"), 'B', 0.6);
-my $order = http(POST => '/api/orders', body => { customer_name => 'Bench Reader',
-	customer_email => 'reader@example.com', items => [ { product_id => $pmin + 0, quantity => 1 } ] });
-$order->{status} == 201 or die "bench: could not place the order to read\n";
-row('GET /api/orders/{id} (with its token)', wrk(url => "$base/api/orders/$order->{json}{order_id}",
-	env => { BENCH_TOKEN => $order->{json}{token} }), 'B', 0.6);
-free_slots();
-row('POST /api/orders (2 items)', wrk(url => $base, script => 'wrk-orders.lua',
-	env => { BENCH_SHAPE => 'full' }), 'C', 0.6, 25);
-free_slots();
-row('POST /order (seed shape)', wrk(url => $base, script => 'wrk-orders.lua',
-	env => { BENCH_SHAPE => 'seed' }));
+row('A: nginx, static file of the listing', sub { wrk(url => "http://127.0.0.1:$a_port/listing.json") });
+row('B: libfcgi responder, bytes from memory', sub { wrk(url => "http://127.0.0.1:$b_port/api/products") });
+row('C: pgbench, placement SQL', \&pgbench);
+row('GET /api/products (cache hit)', sub { wrk(url => "$base/api/products") }, 'B', 0.8);
+row('GET /api/products/{id}', sub { wrk(url => "$base/api/products/$pmin") }, 'B', 0.6);
+row('GET /api/orders/{id} (with its token)', \&order_reads, 'B', 0.6);
+row('POST /api/orders (2 items)', sub { settle_orders(); free_slots(); wrk(url => $base, script => 'wrk-orders.lua',
+	env => { BENCH_SHAPE => 'full' }) }, 'C', 0.6, 25);
+row('POST /order (seed shape)', sub { settle_orders(); free_slots(); wrk(url => $base, script => 'wrk-orders.lua',
+	env => { BENCH_SHAPE => 'seed' }) });
 note_peak('responder', stack_pids(qr{/bakery-api$}));
-row('completion, 1 worker', completion(1));
-row('completion, 2 workers', completion(2), 'C', 0.5);
+row('completion, 1 worker', sub { completion(1) });
+row('completion, 2 workers', sub { completion(2) }, 'C', 0.5);
 report();
+
+# GET /api/orders/{id} of one order placed for it, with its token.
+sub order_reads {
+	my $order = http(POST => '/api/orders', body => { customer_name => 'Bench Reader',
+		customer_email => 'reader@example.com', items => [ { product_id => $pmin + 0, quantity => 1 } ] });
+	$order->{status} == 201 or die "bench: could not place the order to read\n";
+	return wrk(url => "$base/api/orders/$order->{json}{order_id}", env => { BENCH_TOKEN => $order->{json}{token} });
+}
 
 # GET /api/products twice: the second answer is a cache hit; its bytes.
 sub listing_bytes {
@@ -210,6 +219,25 @@ sub slot_rules {
 # placement's walk reads them first.
 sub free_slots { truncate_tables(q{TRUNCATE slot_full_days, slot_bookings}) }
 
+# Before a run that places orders: the orders of the runs before stay, as a
+# bakery's history does, so that PostgreSQL plans the run's statements with
+# the statistics of a table in use. After a TRUNCATE, every connection
+# planned them for an empty table at the run's start and kept those plans
+# for the whole run (generic plans of prepared statements, made again only
+# when the statistics change, and autovacuum takes them once a minute):
+# the worker's batch read orders by a sequential scan for each item
+# (docs/performance.md, item 27). Those left pending by the placement runs,
+# which ran without a worker, are cancelled, with their history. Answers
+# the highest order id so far.
+sub settle_orders {
+	sql(q{WITH c AS (UPDATE orders SET status = 'cancelled', updated_at = now()
+		WHERE status = 'pending' RETURNING id)
+		INSERT INTO order_history (order_id, from_status, to_status, reason)
+		SELECT id, 'pending', 'cancelled', 'make bench: left by a placement run' FROM c});
+	sql(q{VACUUM ANALYZE orders, order_items, order_history});
+	return (sql(q{SELECT coalesce(max(id), 0) FROM orders}))[0][0];
+}
+
 # Runs a TRUNCATE statement, again after a deadlock with a placement of the
 # run before that is still finishing (at most five tries).
 sub truncate_tables {
@@ -233,7 +261,7 @@ sub pct {
 sub completion {
 	my ($n) = @_;
 	rabbitmqctl('purge_queue', '-p', 'bakery', 'bakery.orders');
-	truncate_tables(q{TRUNCATE orders CASCADE});
+	my $first = settle_orders() + 1;
 	free_slots();
 	stack_service(start => 'worker') or die "bench: cannot start the stack's worker\n";
 	my @extra = map { start_worker(name => "worker-bench$_") } 2 .. $n;
@@ -242,7 +270,7 @@ sub completion {
 	wait_until(600, sub { !(sql(q{SELECT 1 FROM orders WHERE status IN ('pending', 'processing') LIMIT 1}))[0] })
 		or warn "bench: orders still not final after 600 s\n";
 	my ($done, $all, $span) = @{ (sql(q{SELECT count(*) FILTER (WHERE status = 'completed'), count(*),
-		extract(epoch FROM max(updated_at) - min(created_at)) FROM orders}))[0] };
+		extract(epoch FROM max(updated_at) - min(created_at)) FROM orders WHERE id >= $1}, $first))[0] };
 	my $cpu = cpu_delta($before, cpu_snapshot(snap()), $done);
 	note_peak('worker', stack_pids(qr{/bakery-worker$}));
 	stop_worker($_) for @extra;
@@ -260,10 +288,13 @@ sub note_peak {
 	}
 }
 
-# One line of the table; ratio to ceiling CEIL (A, B or C), target ratio
-# and p99 target (ms) when there are some.
+# One line of the table: runs MEASURE (unless BENCH_ONLY leaves WHAT out);
+# ratio to ceiling CEIL (A, B or C), target ratio and p99 target (ms) when
+# there are some.
 sub row {
-	my ($what, $r, $ceil, $target, $p99_target) = @_;
+	my ($what, $measure, $ceil, $target, $p99_target) = @_;
+	return if defined $only && $what !~ $only;
+	my $r = $measure->();
 	$ceiling{ substr($what, 0, 1) } = $r->{rps} if $what =~ /^[ABC]:/;
 	my ($ratio, $base_of) = ('—', $ceil);
 	$base_of //= $what =~ /^POST|completion/ ? 'C' : $what =~ /^GET/ ? 'B' : undef;
@@ -306,7 +337,7 @@ EOF
 	$text .= cpu_table();
 	print "\n$text";
 	my $doc = $ENV{BENCH_DOC} // "$repo/docs/performance.md";
-	return if $doc eq '-';
+	return if $doc eq '-' || defined $only;
 	my $old = -e $doc ? read_file($doc) : "# Performance\n\n<!-- bench-table -->\n<!-- /bench-table -->\n";
 	$old =~ s/(<!-- bench-table -->\n).*?(<!-- \/bench-table -->)/$1\n$text\n$2/s
 		or die "bench: $doc has no <!-- bench-table --> ... <!-- /bench-table --> lines\n";

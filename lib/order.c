@@ -87,11 +87,13 @@ static struct db_stmt order_by_key = {
  * (a new row version, never HOT: queued is in orders_unqueued_idx's
  * predicate), and one locked is being taken or settled (a worker's batch
  * holds many: waiting for it could deadlock). An order left unmarked that
- * stays pending is only sent once more by the relay. */
+ * stays pending is only sent once more by the relay. The ids are found by
+ * the primary key: the status test is written "(...) IS TRUE" so that it
+ * cannot become an index condition (why: lock_batch_products in fulfil.c). */
 static struct db_stmt mark_queued = {
 	"order_mark_queued",
 	"UPDATE orders SET queued = true WHERE id IN (SELECT id FROM orders"
-	" WHERE id = ANY($1::bigint[]) AND NOT queued AND status = 'pending'"
+	" WHERE id = ANY($1::bigint[]) AND (NOT queued AND status = 'pending') IS TRUE"
 	" FOR NO KEY UPDATE SKIP LOCKED)",
 	1, 0, 0
 };
