@@ -57,6 +57,10 @@ my $load_before = load_avg();
 my ($static_pid, @rows, @cpu_rows, %peak, %ceiling);
 
 stack_up();
+# The pool's size as the stack runs it (BAKERY_PROCESSES or its default):
+# B runs as many processes.
+my %config = api_config();
+my $processes = $config{BAKERY_PROCESSES} or die "bench: bakery-api --config did not give BAKERY_PROCESSES\n";
 END {
 	my $st = $?;
 	kill 'TERM', $static_pid if $static_pid;
@@ -146,7 +150,7 @@ EOF
 	if (!$static_pid) {
 		POSIX::setsid();
 		exec("$repo/build/fcgi-static", "$dir/static.sock", "$dir/www/listing.json",
-			$ENV{BAKERY_PROCESSES} // 4) or POSIX::_exit(127);
+			$processes) or POSIX::_exit(127);
 	}
 	wait_until(20, sub { my $r = HTTP::Tiny->new->get("http://127.0.0.1:$b_port/");
 		$r->{status} == 200 && $r->{content} eq $bytes })
@@ -195,17 +199,24 @@ sub pgbench {
 		p50_ms => pct(\@lat, 50) / 1000, p99_ms => pct(\@lat, 99) / 1000 };
 }
 
+# bakery-api's configuration as it reports it (--config): name -> value.
+sub api_config {
+	my %c;
+	open(my $fh, '-|', "$repo/build/bakery-api", '--config') or die "bench: bakery-api --config: $!\n";
+	while (<$fh>) {
+		$c{$1} = $2 if /^(\w+)\s+(\S+)/;
+	}
+	close $fh;
+	return %c;
+}
+
 # The rules the responders book slots by (placement.sql's variables): the
 # configuration bakery-api reports, and the default branch's id.
 sub slot_rules {
 	my %name = (BAKERY_TZ => 'tz', BAKERY_SLOT_MINUTES => 'mins', BAKERY_SLOT_CAPACITY => 'cap',
 		BAKERY_LEAD_MINUTES => 'lead', BAKERY_BOOK_DAYS => 'days');
 	my %r = (branch => (sql(q{SELECT bakery_default_branch()}))[0][0]);
-	open(my $fh, '-|', "$repo/build/bakery-api", '--config') or die "bench: bakery-api --config: $!\n";
-	while (<$fh>) {
-		$r{ $name{$1} } = $2 if /^(\w+)\s+(\S+)/ && $name{$1};
-	}
-	close $fh;
+	$r{ $name{$_} } = $config{$_} for grep { defined $config{$_} } keys %name;
 	keys %r == 6 or die "bench: bakery-api --config did not give the slot rules\n";
 	return %r;
 }
@@ -327,7 +338,7 @@ sub report {
 		"|---|---:|---:|---:|---:|---:|---|\n", map { '| ' . join(' | ', @$_) . " |\n" } @rows);
 	my $text = <<EOF;
 Measured $date by `make bench` (BENCH_DURATION=${secs}s, $conns connections, wrk $threads threads,
-pgbench $pg_clients clients, BAKERY_PROCESSES=@{[ $ENV{BAKERY_PROCESSES} // 4 ]}, payment time 0) on
+pgbench $pg_clients clients, BAKERY_PROCESSES=$processes, payment time 0) on
 @{[ machine() ]}. Load average before: $load_before, after: @{[ load_avg() ]}.
 
 $table

@@ -6,4 +6,4 @@
 set -eu
 . /usr/lib/bakery/app-env.sh
 /usr/share/bakery/migrate.sh
-exec /usr/bin/bakery-api --listen "${BAKERY_LISTEN}" --processes "${BAKERY_PROCESSES:-4}"
+exec /usr/bin/bakery-api --listen "${BAKERY_LISTEN}" --processes "${BAKERY_PROCESSES:-8}"

@@ -55,7 +55,7 @@ static const struct config_param params[] = {
 	  "RabbitMQ: `amqp://user:pass@host:port/vhost`" },
 	{ "BAKERY_LISTEN", CONFIG_STRING, FIELD(listen), "var/run/api.sock", 0, 0, 0, NULL,
 	  "FastCGI socket of the responder pool: a path or `host:port`" },
-	{ "BAKERY_PROCESSES", CONFIG_INT, FIELD(processes), "4", 1, 256, 0, NULL,
+	{ "BAKERY_PROCESSES", CONFIG_INT, FIELD(processes), "8", 1, 256, 0, NULL,
 	  "responder processes in the pre-fork pool" },
 	{ "BAKERY_CACHE_TTL", CONFIG_INT, FIELD(cache_ttl), "300", 0, 86400, 0, NULL,
 	  "seconds the product listing stays cached in Redis (an order: at most 10); 0 = no caching" },

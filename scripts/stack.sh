@@ -19,7 +19,7 @@
 #   BAKERY_AMQP_PORT      [5673]
 #   BAKERY_AMQP_DIST_PORT [AMQP+20000]  Erlang distribution port of the broker
 #   BAKERY_EPMD_PORT      [4370]        private epmd
-#   BAKERY_PROCESSES      [4]           bakery-api responder pool size
+#   BAKERY_PROCESSES      [8]           bakery-api responder pool size
 #   BAKERY_BIN            [$REPO/build] where bakery-api and bakery-worker are
 #   BAKERY_WWW            [$REPO/www]   static storefront
 #   BAKERY_PG_BIN         [/usr/lib/postgresql/15/bin, else newest installed]
@@ -59,7 +59,7 @@ BAKERY_VAR=${BAKERY_VAR%/}
 : "${BAKERY_REDIS_PORT:=6380}"
 : "${BAKERY_AMQP_PORT:=5673}"
 : "${BAKERY_EPMD_PORT:=4370}"
-: "${BAKERY_PROCESSES:=4}"
+: "${BAKERY_PROCESSES:=8}"
 : "${BAKERY_ORDER_RATE:=10r/s}"
 : "${BAKERY_ORDER_BURST:=20}"
 : "${BAKERY_ORDER_CONN:=10}"

@@ -87,7 +87,7 @@ static void markdown(void)
 	fclose(f);
 	ok(strncmp(out, "| variable | default | meaning |\n|---|---|---|\n", 44) == 0,
 	   "Markdown table header");
-	ok(strstr(out, "| `BAKERY_PROCESSES` | `4` | responder processes in the pre-fork pool"
+	ok(strstr(out, "| `BAKERY_PROCESSES` | `8` | responder processes in the pre-fork pool"
 		       " (1\xe2\x80\x93" "256) |\n") != NULL, "a row: name, default, help and bounds");
 	ok(strstr(out, "| `BAKERY_HEARTBEAT_FILE` | `\"\"` |") != NULL, "an empty default as \"\"");
 }
@@ -103,7 +103,7 @@ int main(void)
 	unsetenv("BAKERY_LOG_LEVEL");
 	setenv("AMQP_URL", "amqp://u:s3cret@h:1/v", 1);
 	ok(config_load(err, sizeof(err)) == 0, "defaults load");
-	is_int(config_get()->processes, 4, "BAKERY_PROCESSES default");
+	is_int(config_get()->processes, 8, "BAKERY_PROCESSES default");
 	is_int(config_get()->cache_ttl, 300, "BAKERY_CACHE_TTL default is 300 s");
 	is_int(config_get()->log_level, LL_INFO, "log level default info");
 	is_str(config_get()->amqp_url, "amqp://u:s3cret@h:1/v", "string taken from environment");
@@ -120,7 +120,7 @@ int main(void)
 		int rc = config_load(err, sizeof(err));
 		/* An empty value means "use the default". */
 		if (bad[i][0] == '\0')
-			ok(rc == 0 && config_get()->processes == 4, "empty BAKERY_PROCESSES uses default");
+			ok(rc == 0 && config_get()->processes == 8, "empty BAKERY_PROCESSES uses default");
 		else
 			ok(rc == -1 && strstr(err, "BAKERY_PROCESSES") != NULL,
 			   "BAKERY_PROCESSES=\"%s\" refused with a message naming it", bad[i]);
