@@ -17,7 +17,7 @@ use WorkerTest;
 
 my $port = $ENV{BAKERY_REDIS_PORT} or BAIL_OUT('BAKERY_REDIS_PORT is not set: run the tests with make test');
 my $LISTINGS = 'bakery:products:v1';
-my $ASKS = 4 * ($ENV{BAKERY_PROCESSES} || 8); # 8: the default pool
+my $ASKS = 4 * pool_size();
 
 sub redis {
 	my @out = `redis-cli -h 127.0.0.1 -p $port @_`;

@@ -22,7 +22,7 @@ use WorkerTest;
 
 my $port = $ENV{BAKERY_REDIS_PORT} or BAIL_OUT('BAKERY_REDIS_PORT is not set: run the tests with make test');
 my $bin = "$ENV{BAKERY_BIN}/bakery-api";
-my $ASKS = 4 * ($ENV{BAKERY_PROCESSES} || 8); # 8: the default pool
+my $ASKS = 4 * pool_size();
 my $SOON = 3; # seconds: well inside an order key's 10 s lifetime
 
 sub redis {

@@ -10,7 +10,7 @@ use JSON::PP;
 use Time::HiRes qw(sleep time);
 use Test::More;
 
-our @EXPORT = qw(base_url http json_of sql wait_until);
+our @EXPORT = qw(base_url http json_of pool_size sql wait_until);
 
 my $json = JSON::PP->new->utf8->canonical;
 my $ua = HTTP::Tiny->new(timeout => 20, keep_alive => 1, max_redirect => 0);
@@ -38,6 +38,15 @@ sub http {
 	$res->{json} = json_of($res->{content});
 	$res->{body} = $res->{content};
 	return $res;
+}
+
+# The responder pool's size as bakery-api reports it (--config) in the
+# tests' environment, which is the stack's: BAKERY_PROCESSES or its default.
+sub pool_size {
+	my $bin = "$ENV{BAKERY_BIN}/bakery-api";
+	my ($n) = map { /^BAKERY_PROCESSES\s+(\d+)/ ? $1 : () } `$bin --config`;
+	$n or BAIL_OUT("$bin --config did not give BAKERY_PROCESSES");
+	return $n;
 }
 
 sub json_of {
