@@ -48,6 +48,14 @@ static const char put_script[] =
 	" redis.call('EXPIRE', KEYS[1], ARGV[3], 'NX') end"
 	" redis.call('DEL', KEYS[3]) return 1";
 
+/* Takes a listing's refill lock, unless the listing was stored since the
+ * caller found it missing (a refill that ended in between: no second one).
+ * KEYS: listing, lock. ARGV: field, ttl ms. 1 when taken, 0 when not. */
+static const char lock_script[] =
+	"if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 0 end"
+	" if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[2]) then return 1 end"
+	" return 0";
+
 /* Marks an order's key as being filled, unless another fill has marked it.
  * KEYS: entry. ARGV: mark, ttl ms. */
 static const char order_mark_script[] =
@@ -340,7 +348,7 @@ static void lock_key(char *key, size_t len, const char *category)
 int cache_listing_lock(struct cache *c, const char *category, int ttl_ms, long long *gen)
 {
 	char key[LOCK_KEY_MAX], ms[16];
-	const char *set[] = { "SET", key, "1", "NX", "PX", ms };
+	const char *lock[] = { "EVAL", lock_script, "2", LISTING_KEY, key, field_of(category), ms };
 	const char *get[] = { "GET", GEN_KEY };
 	redisReply *r;
 	int held;
@@ -352,10 +360,10 @@ int cache_listing_lock(struct cache *c, const char *category, int ttl_ms, long l
 		return -1;
 	*gen = r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : 0;
 	freeReplyObject(r);
-	r = cache_run(c, 6, set, NULL);
+	r = cache_run(c, 7, lock, NULL);
 	if (r == NULL)
 		return -1;
-	held = r->type == REDIS_REPLY_STATUS;
+	held = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
 	freeReplyObject(r);
 	return held;
 }

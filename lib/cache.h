@@ -36,7 +36,8 @@ int cache_listing_get(struct cache *c, const char *category, char **body, size_t
 
 /* Takes the refill lock for variant for at most ttl_ms, so one process
  * refills an expired listing while the others wait for it: 1 when this
- * caller holds it, 0 when another does, -1 when Redis is down. *gen gets
+ * caller holds it, 0 when another does or the listing has been stored
+ * since the caller's miss (read it again), -1 when Redis is down. *gen gets
  * the listing generation to hand to cache_listing_put(). */
 int cache_listing_lock(struct cache *c, const char *category, int ttl_ms, long long *gen);
 
