@@ -6,8 +6,9 @@
 -- cannot fail: a keyless order's token is 128 random bits, and a keyed
 -- order's derives from its Idempotency-Key, which orders_idempotency_key_key
 -- keeps unique. Yet every version of every order row wrote an entry into
--- it, a random 64-byte key on a random leaf page: four versions an order
--- (placed, marked queued, processing, final). Measured on the test stack,
--- moving 32 orders a statement took 1.08 ms with the index and 0.88 ms
--- without it, about 6 µs a row version (docs/performance.md, item 30).
+-- it, a random 64-byte key on a random leaf page: three or four versions
+-- an order (placed, processing, final, and marked queued when no worker
+-- took the order first). Measured on the test stack, moving 32 orders a
+-- statement took 1.08 ms with the index and 0.88 ms without it, about
+-- 6 µs a row version (docs/performance.md, item 30).
 ALTER TABLE orders DROP CONSTRAINT orders_access_token_key;
